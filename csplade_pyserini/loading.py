@@ -1,0 +1,115 @@
+"""Load a CspladeModel from a name: a local directory, a preset in ``encoders/``, or a hub id.
+
+A local directory is either a full model (HF files + tokenizer, optionally ``csplade_config.json``)
+or a LoRA adapter (``adapter_config.json``) whose config names its base model; adapters are merged
+into the base on load, so inference always runs a plain model.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from . import base_models
+from .config import CspladeConfig
+from .errors import CspladeError
+from .model import CspladeModel
+
+DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+          "float16": torch.float16, "fp16": torch.float16}
+
+
+def parse_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    try:
+        return DTYPES[dtype]
+    except KeyError:
+        raise CspladeError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}") from None
+
+
+def parse_device(device: str | None) -> str:
+    """'cpu' by default; 'cuda' (or 'cuda:N') only when asked and available."""
+    if not device:
+        return "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise CspladeError(f"device {device!r} was asked for but CUDA is not available")
+    return device
+
+
+def resolve_base(name: str) -> str:
+    """A base model reference -> something ``from_pretrained`` takes (prepares known GGUF bases)."""
+    if base_models.is_base_model(name):
+        return str(base_models.prepare(name))
+    return name
+
+
+def load_lm(name_or_path: str, dtype: torch.dtype, device: str, attn_implementation: str | None = None):
+    """AutoModelForCausalLM + tokenizer from a directory or hub id, with one-line errors."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = resolve_base(name_or_path)
+    local = Path(source).is_dir()
+    if local and not _has_tokenizer(Path(source)):
+        raise CspladeError(f"{source}: model directory has no tokenizer (tokenizer.json / tokenizer_config.json)")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        lm = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, attn_implementation=attn_implementation)
+    except OSError as exc:
+        raise CspladeError(f"cannot load model {name_or_path!r}: {str(exc).splitlines()[0]}") from None
+    return lm.to(device).eval(), tokenizer
+
+
+def _has_tokenizer(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json",
+                                                          "tokenizer.model", "vocab.json"))
+
+
+def load_model(
+    name_or_path: str,
+    device: str | None = None,
+    dtype: str | torch.dtype | None = None,
+    attn_implementation: str | None = None,
+    **overrides: Any,
+) -> CspladeModel:
+    """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig."""
+    from .presets import find_preset
+
+    device = parse_device(device)
+    torch_dtype = parse_dtype(dtype)
+    path = Path(name_or_path)
+    if path.is_dir():
+        lm, tokenizer, config = _load_directory(path, torch_dtype, device, attn_implementation)
+    elif (preset := find_preset(name_or_path)) is not None:
+        lm, tokenizer, config = preset.load(torch_dtype, device, attn_implementation)
+    elif path.suffix or name_or_path.startswith((".", "/", "~")):
+        raise CspladeError(f"{name_or_path}: no such model directory")
+    else:  # a hub id: the real from_pretrained, which works wherever the hub is reachable
+        lm, tokenizer = load_lm(name_or_path, torch_dtype, device, attn_implementation)
+        config = CspladeConfig()
+    config = config.replace(**overrides)
+    return CspladeModel(lm, tokenizer, config)
+
+
+def _load_directory(path: Path, dtype: torch.dtype, device: str, attn_implementation: str | None):
+    config = CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
+    adapter_file = path / "adapter_config.json"
+    if not adapter_file.is_file():
+        lm, tokenizer = load_lm(str(path), dtype, device, attn_implementation)
+        return lm, tokenizer, config
+    base = config.base_model or json.loads(adapter_file.read_text()).get("base_model_name_or_path")
+    if not base:
+        raise CspladeError(f"{adapter_file}: adapter does not name its base model")
+    lm, tokenizer = load_lm(base, dtype, device, attn_implementation)
+    return merge_adapter(lm, path), tokenizer, config
+
+
+def merge_adapter(lm, adapter_dir: Path):
+    """Apply a saved LoRA adapter to ``lm`` and merge it into the weights."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()
