@@ -33,7 +33,9 @@ def open_text(path: str | Path, mode: str = "rt") -> TextIO:
     return open(path, mode, encoding="utf-8")
 
 
-def _corpus_files(path: Path) -> list[Path]:
+def corpus_files(path: str | Path) -> list[Path]:
+    """The corpus files of a file or directory argument (one-line error if there are none)."""
+    path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and _is_corpus_file(p))
         if not files:
@@ -67,7 +69,7 @@ def read_corpus(
     path: str | Path, id_field: str | None = None, text_fields: tuple[str, ...] | None = None
 ) -> Iterator[Document]:
     """Documents from JSONL (``id``/``_id``/``docid`` + ``contents`` or title/text) or TSV (id, text)."""
-    for file in _corpus_files(Path(path)):
+    for file in corpus_files(Path(path)):
         tsv = file.name.removesuffix(".gz").endswith(".tsv")
         with open_text(file) as handle:
             for number, line in enumerate(handle, 1):
@@ -101,7 +103,7 @@ def _json_document(line: str, where: str, id_field: str | None, text_fields) -> 
 def count_lines(path: str | Path) -> int:
     """Non-empty lines over a corpus file or directory (for progress bars and shard sizes)."""
     total = 0
-    for file in _corpus_files(Path(path)):
+    for file in corpus_files(Path(path)):
         with open_text(file) as handle:
             total += sum(1 for line in handle if line.strip())
     return total

@@ -22,7 +22,11 @@ OVERRIDES = ("variant", "query_max_length", "doc_max_length", "query_top_k", "do
 
 
 def load_from_args(args: argparse.Namespace):
+    from transformers.utils import logging as hf_logging
+
     from ..loading import load_model
+
+    hf_logging.disable_progress_bar()  # loading bars would bury the command's own output
 
     overrides = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name, None) is not None}
     return load_model(args.encoder, device=args.device, dtype=args.dtype, **overrides)

@@ -24,11 +24,13 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..data import corpus_files
     from ..encode import ExportInfo, encode_corpus
     from ..errors import CspladeError
 
     if args.shard_num < 1 or not 0 <= args.shard_id < args.shard_num:
         raise CspladeError(f"--shard-id must be in [0, --shard-num), got {args.shard_id} of {args.shard_num}")
+    corpus_files(args.corpus)  # fail on a missing corpus before loading the model
     model = load_from_args(args)
     info = ExportInfo(encoder=args.encoder, corpus=str(args.corpus), shard_num=args.shard_num,
                       compress=args.gzip, dtype=args.dtype, batch_size=args.batch_size)

@@ -1,0 +1,59 @@
+"""JsonVectorCollection shards: valid lines, atomic finish, resume after a crash, refused bad vectors."""
+import gzip
+import json
+
+import pytest
+
+from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.export import ShardWriter, check_vector, count_vectors
+
+
+def _lines(path):
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_shard_appears_only_when_finished(tmp_path, compress):
+    writer = ShardWriter(tmp_path, 1, 3, compress)
+    writer.write("d1", "text one", {"Ġfox": 120, "%id7": 3})
+    writer.flush()
+    assert not writer.final_path.exists() and writer.partial_path.exists()
+    path = writer.finish()
+    assert path.name == f"part-00001-of-00003.jsonl{'.gz' if compress else ''}"
+    assert not writer.partial_path.exists()
+    assert _lines(path) == [{"id": "d1", "contents": "text one", "vector": {"Ġfox": 120, "%id7": 3}}]
+    assert count_vectors(tmp_path) == 1
+
+
+def test_resume_keeps_complete_lines_and_cuts_a_torn_one(tmp_path):
+    writer = ShardWriter(tmp_path)
+    for i in range(3):
+        writer.write(f"d{i}", "t", {"a": 1})
+    writer.close()
+    with open(writer.partial_path, "a") as handle:
+        handle.write('{"id": "d3", "contents": "t", "vec')  # the crash
+    again = ShardWriter(tmp_path)
+    assert again.resume() == {"d0", "d1", "d2"}
+    again.write("d3", "t", {"a": 2})
+    lines = _lines(again.finish())
+    assert [line["id"] for line in lines] == ["d0", "d1", "d2", "d3"]
+
+
+@pytest.mark.parametrize("vector, problem", [
+    ({"fox": 1.5}, "not an int"), ({"fox": 0}, "not an int"), ({"fox": -3}, "not an int"),
+    ({"two words": 3}, "Lucene-safe"), ({"": 3}, "Lucene-safe"), ({"tab\t": 3}, "Lucene-safe"),
+    ({"fox": True}, "not an int"),
+])
+def test_bad_vectors_never_reach_the_file(tmp_path, vector, problem):
+    writer = ShardWriter(tmp_path)
+    with pytest.raises(CspladeError, match=problem):
+        writer.write("d1", "text", vector)
+    assert not writer.partial_path.exists() or writer.partial_path.read_text() == ""
+
+
+def test_numpy_weights_are_refused():
+    np = pytest.importorskip("numpy")
+    with pytest.raises(CspladeError):
+        check_vector({"fox": np.int64(3)}, "doc")
