@@ -16,21 +16,7 @@ from . import base_models
 from .config import CspladeConfig
 from .errors import CspladeError
 from .model import CspladeModel
-
-DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-          "float16": torch.float16, "fp16": torch.float16}
-
-
-def parse_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
-    if dtype is None:
-        return torch.float32
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    try:
-        return DTYPES[dtype]
-    except KeyError:
-        raise CspladeError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}") from None
-
+from .precision import load_dtype, quantize_int8, resolve_precision
 
 def parse_device(device: str | None) -> str:
     """'cpu' by default; 'cuda' (or 'cuda:N') only when asked and available."""
@@ -76,11 +62,15 @@ def load_model(
     attn_implementation: str | None = None,
     **overrides: Any,
 ) -> CspladeModel:
-    """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig."""
+    """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig.
+
+    ``dtype``: float32 (default), bfloat16, float16, int8 (CPU dynamic quantisation) or auto.
+    """
     from .presets import find_preset
 
     device = parse_device(device)
-    torch_dtype = parse_dtype(dtype)
+    precision = resolve_precision(dtype, device)
+    torch_dtype = load_dtype(precision)
     path = Path(name_or_path)
     if path.is_dir():
         lm, tokenizer, config = _load_directory(path, torch_dtype, device, attn_implementation)
@@ -92,6 +82,8 @@ def load_model(
         lm, tokenizer = load_lm(name_or_path, torch_dtype, device, attn_implementation)
         config = CspladeConfig()
     config = config.replace(**overrides)
+    if precision == "int8":
+        lm = quantize_int8(lm)
     return CspladeModel(lm, tokenizer, config)
 
 

@@ -50,7 +50,7 @@ class CspladeModel(torch.nn.Module):
         self.tokenizer = tokenizer
         self.config = config
         head = lm.get_output_embeddings()
-        self.vocabulary = TermVocabulary(tokenizer, head.weight.shape[0])
+        self.vocabulary = TermVocabulary(tokenizer, head.out_features)
         self.register_buffer("allowed", self.vocabulary.allowed.float(), persistent=False)
         self.inputs = InputBuilder(tokenizer, config)
         if config.variant == "bi":

@@ -9,7 +9,9 @@ def add_model_options(parser: argparse.ArgumentParser, default: str | None = "cs
     group.add_argument("--encoder", "--model", dest="encoder", default=default, required=default is None,
                        help="model directory, preset name from encoders/, or Hugging Face id (default: %(default)s)")
     group.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N")
-    group.add_argument("--dtype", default="float32", help="float32 (default), bfloat16, float16")
+    group.add_argument("--dtype", default="float32",
+                       help="float32 (default), bfloat16, float16, int8 (CPU dynamic quantisation), auto "
+                            "(bf16 on CUDA or a CPU with native bf16, else float32)")
     group.add_argument("--variant", choices=("causal", "echo", "bi"), help="override the encoder's variant")
     group.add_argument("--query-max-length", type=int)
     group.add_argument("--doc-max-length", type=int)
