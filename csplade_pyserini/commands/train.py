@@ -40,8 +40,7 @@ def run_adapt(args: argparse.Namespace) -> int:
     from ..train.adapt import run_adaptation
     from ..train.config import AdaptConfig, config_from_args
 
-    output = run_adaptation(config_from_args(AdaptConfig, args))
-    print(output / "final")
+    print(run_adaptation(config_from_args(AdaptConfig, args)))
     return 0
 
 
@@ -49,8 +48,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..train.config import TrainConfig, config_from_args
     from ..train.contrastive import run_contrastive
 
-    output = run_contrastive(config_from_args(TrainConfig, args))
-    print(output / "final")
+    print(run_contrastive(config_from_args(TrainConfig, args)))
     return 0
 
 

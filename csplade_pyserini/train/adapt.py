@@ -21,10 +21,9 @@ from ..model import CspladeModel
 from .config import AdaptConfig
 from .loop import Trainer, make_accelerator
 from .losses import adaptation_loss, mask_for_mntp, next_token_targets, sparsity
-from .merge import export
 from .modeling import TrainableModel, build_trainable
 from .packing import SequenceStream, iter_texts
-from .runs import prepare_output_dir
+from .runs import Run, prepare_output_dir
 
 
 class AdaptationObjective(torch.nn.Module):
@@ -78,7 +77,7 @@ class AdaptationTask:
         loss = clm / count + self.config.lambda_relu * relu / count
         return loss, {"loss": loss.item(), "clm": (clm / count).item(), "relu": (relu / count).item(),
                       "zero_frac": zero_fraction.item(), "pooled_terms": pooled_terms.mean().item(),
-                      "tokens": float(padding.sum())}
+                      "tokens": float(padding.sum()), "predicted": float(count)}
 
     def after_step(self, step: int) -> dict[str, float]:
         every = self.config.probe_every
@@ -108,21 +107,21 @@ def build_model(config: AdaptConfig, device: torch.device) -> TrainableModel:
     return build_trainable(config, device, run_variant="bi" if config.objective == "mntp" else "causal")
 
 
-def run_adaptation(config: AdaptConfig) -> Path:
-    """Train, checkpoint, export ``final/`` (merged) and ``adapter/``; returns the output directory."""
+def setup_adaptation(config: AdaptConfig) -> Run:
+    """Accelerator, output directory, model, text stream and trainer of an adaptation run."""
     accelerator = make_accelerator(config)
     output_dir = prepare_output_dir(config, accelerator)
     trainable = build_model(config, accelerator.device)
-    tokenizer = trainable.model.tokenizer
-    stream = SequenceStream(config.corpus, tokenizer, config.seq_length, config.pack, config.max_docs,
-                            accelerator.process_index, accelerator.num_processes)
+    stream = SequenceStream(config.corpus, trainable.model.tokenizer, config.seq_length, config.pack,
+                            config.max_docs, accelerator.process_index, accelerator.num_processes)
     probe = list(islice(iter_texts(config.corpus, config.max_docs), config.probe_docs)) if config.probe_every else []
     task = AdaptationTask(config, trainable, stream, probe, accelerator.device)
     trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), config.steps)
-    if config.resume:
-        trainer.resume()
-    trainer.run()
-    if accelerator.is_main_process:
-        export(trainable, output_dir, config)
-    accelerator.wait_for_everyone()
-    return output_dir
+    return Run(config, accelerator, trainable, trainer, output_dir)
+
+
+def run_adaptation(config: AdaptConfig) -> Path:
+    """Train, checkpoint, then export ``final/`` (merged) and ``adapter/``; returns ``final/``."""
+    run = setup_adaptation(config)
+    run.train()
+    return run.export()

@@ -21,9 +21,8 @@ from .config import TrainConfig
 from .data import ContrastiveBatches, TrainingData, load_training_data
 from .loop import Trainer, make_accelerator, total_steps_for
 from .losses import flops, flops_weight, info_nce, keep_top_k, l1, sparsity
-from .merge import export
 from .modeling import TrainableModel, build_trainable
-from .runs import prepare_output_dir
+from .runs import Run, prepare_output_dir
 
 
 class ContrastiveObjective(torch.nn.Module):
@@ -124,8 +123,8 @@ def build_model(config: TrainConfig, device: torch.device) -> TrainableModel:
     return build_trainable(config, device, **export_overrides(config))
 
 
-def run_contrastive(config: TrainConfig, data: TrainingData | None = None) -> Path:
-    """Train, checkpoint, export ``final/`` (merged) and ``adapter/``; returns the output directory."""
+def setup_contrastive(config: TrainConfig, data: TrainingData | None = None) -> Run:
+    """Accelerator, output directory, data (reported), model and trainer of a contrastive run."""
     accelerator = make_accelerator(config)
     output_dir = prepare_output_dir(config, accelerator)
     data = data or load_training_data(config)
@@ -140,10 +139,11 @@ def run_contrastive(config: TrainConfig, data: TrainingData | None = None) -> Pa
                             batches.queries_per_batch * config.grad_accumulation)
     task = ContrastiveTask(config, trainable, batches, accelerator)
     trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), total)
-    if config.resume:
-        trainer.resume()
-    trainer.run()
-    if accelerator.is_main_process:
-        export(trainable, output_dir, config)
-    accelerator.wait_for_everyone()
-    return output_dir
+    return Run(config, accelerator, trainable, trainer, output_dir)
+
+
+def run_contrastive(config: TrainConfig) -> Path:
+    """Train, checkpoint, then export ``final/`` (merged) and ``adapter/``; returns ``final/``."""
+    run = setup_contrastive(config)
+    run.train()
+    return run.export()

@@ -40,16 +40,16 @@ class AdaptationLoss:
 
 
 def _chunk(head: Callable[[torch.Tensor], torch.Tensor], hidden: torch.Tensor, targets: torch.Tensor,
-           keep: torch.Tensor, rows: torch.Tensor, allowed: torch.Tensor, batch: int):
-    """Losses of one chunk of positions, plus (detached) zero counts and per-sequence max logits."""
-    logits = head(hidden).float()  # [n, V]
-    clm = F.cross_entropy(logits, targets, ignore_index=IGNORE, reduction="sum")
-    relu = F.cross_entropy(torch.log1p(torch.relu(logits)), targets, ignore_index=IGNORE, reduction="sum")
+           keep: torch.Tensor, allowed: torch.Tensor):
+    """Losses of positions [B, c], plus (detached) zero counts and per-sequence max logits [B, V]."""
+    logits = head(hidden).float()  # [B, c, V]
+    flat, flat_targets = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)
+    clm = F.cross_entropy(flat, flat_targets, ignore_index=IGNORE, reduction="sum")
+    relu = F.cross_entropy(torch.log1p(torch.relu(flat)), flat_targets, ignore_index=IGNORE, reduction="sum")
     with torch.no_grad():
-        kept = logits.detach()[keep]
-        zeros = ((kept <= 0) & allowed).sum(dtype=torch.float64)
-        pooled = torch.full((batch, logits.shape[1]), float("-inf"), device=logits.device)
-        pooled.index_reduce_(0, rows[keep], kept, "amax", include_self=True)
+        detached = logits.detach()
+        zeros = ((detached <= 0) & allowed & keep.unsqueeze(-1)).sum(dtype=torch.float64)
+        pooled = detached.masked_fill(~keep.unsqueeze(-1), float("-inf")).amax(dim=1)
     return clm, relu, zeros, pooled
 
 
@@ -65,33 +65,30 @@ def adaptation_loss(
 
     ``targets`` holds ``IGNORE`` where nothing is predicted; ``stat_mask`` [B, L] marks the real-token
     positions over which the activation statistics are taken (over the ``allowed`` vocabulary entries,
-    the ones that can become index terms). The vocabulary projection runs over ``chunk_size`` positions
-    at a time and is recomputed in the backward pass (activation checkpointing), so memory never holds
-    [B, L, V] logits.
+    the ones that can become index terms). The vocabulary projection runs over about ``chunk_size``
+    positions (B x a slice of the length) at a time and is recomputed in the backward pass (activation
+    checkpointing), so memory never holds [B, L, V] logits.
     """
-    batch, length, width = hidden.shape
-    flat_hidden = hidden.reshape(-1, width)
-    flat_targets = targets.reshape(-1)
-    flat_stats = stat_mask.reshape(-1)
-    rows = torch.arange(batch, device=hidden.device).repeat_interleave(length)
+    batch, length, _ = hidden.shape
+    step = max(1, chunk_size // batch)
     clm = hidden.new_zeros((), dtype=torch.float32)
     relu = hidden.new_zeros((), dtype=torch.float32)
     zeros = torch.zeros((), dtype=torch.float64, device=hidden.device)
     pooled = torch.full((batch, allowed.shape[0]), float("-inf"), device=hidden.device)
-    for start in range(0, flat_hidden.shape[0], chunk_size):
-        part = slice(start, start + chunk_size)
-        if not bool((flat_targets[part] != IGNORE).any() or flat_stats[part].any()):
+    for start in range(0, length, step):
+        part = slice(start, start + step)
+        if not bool((targets[:, part] != IGNORE).any() or stat_mask[:, part].any()):
             continue
-        args = (head, flat_hidden[part], flat_targets[part], flat_stats[part], rows[part], allowed, batch)
+        args = (head, hidden[:, part], targets[:, part], stat_mask[:, part], allowed)
         if torch.is_grad_enabled():
             c, r, z, p = checkpoint(_chunk, *args, use_reentrant=False)
         else:
             c, r, z, p = _chunk(*args)
         clm, relu, zeros = clm + c, relu + r, zeros + z
         pooled = torch.maximum(pooled, p)
-    positions = flat_stats.sum().clamp(min=1) * allowed.sum()
+    positions = stat_mask.sum().clamp(min=1) * allowed.sum()
     pooled_terms = ((pooled > 0) & allowed).sum(dim=1).float()
-    count = (flat_targets != IGNORE).sum()
+    count = (targets != IGNORE).sum()
     return AdaptationLoss(clm, relu, count, (zeros / positions).float(), pooled_terms)
 
 

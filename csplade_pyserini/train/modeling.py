@@ -87,6 +87,7 @@ def build_trainable(config: LoopConfig, device: torch.device, run_variant: str |
     lm.config.use_cache = False
     if config.gradient_checkpointing:
         lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    torch.manual_seed(config.seed)  # the LoRA initialisation depends on the seed only
     peft_model = None
     if config.full_finetune:
         for parameter in lm.parameters():

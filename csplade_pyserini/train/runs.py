@@ -1,11 +1,15 @@
-"""Output directories of training runs: refuse to overwrite, check a resumption, save the config."""
+"""A training run: its output directory (never overwritten, checked on resume), trainer and exports."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import CspladeError
 from .config import LoopConfig, check_resumable, load_saved_config
-from .loop import checkpoints
+from .loop import Trainer, checkpoints
+from .merge import export
+from .modeling import TrainableModel
 
 
 def prepare_output_dir(config: LoopConfig, accelerator) -> Path:
@@ -23,3 +27,27 @@ def prepare_output_dir(config: LoopConfig, accelerator) -> Path:
         config.save(output_dir)
     accelerator.wait_for_everyone()
     return output_dir
+
+
+@dataclass
+class Run:
+    """Everything a phase set up; ``train()`` then ``export()``."""
+
+    config: LoopConfig
+    accelerator: Any
+    trainable: TrainableModel
+    trainer: Trainer
+    output_dir: Path
+
+    def train(self) -> int:
+        """Resume if asked, train to the last step; returns the step reached."""
+        if self.config.resume:
+            self.trainer.resume()
+        return self.trainer.run()
+
+    def export(self) -> Path:
+        """``final/`` (merged, in place: the trained model is merged afterwards) and ``adapter/``."""
+        if self.accelerator.is_main_process:
+            export(self.trainable, self.output_dir, self.config)
+        self.accelerator.wait_for_everyone()
+        return self.output_dir / "final"
