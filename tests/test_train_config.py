@@ -30,7 +30,8 @@ def test_file_values_are_overridden_by_flags(tmp_path, suffix, text):
     assert config.lora_r == 32 and config.pack is False  # flags win
     assert config.lambda_relu == 2.0 and isinstance(config.lambda_relu, float)
     assert config.lora_targets == ["q_proj", "v_proj"] and config.model == "m"
-    assert config.seq_length == 2048 and config.steps == 10000 and config.warmup_steps == 1000  # paper
+    assert config.seq_length == 2048 and config.steps == 10000 and config.warmup(config.steps) == 1000  # paper
+    assert config.batch_size * config.grad_accumulation == 32
 
 
 def test_saved_config_round_trips(tmp_path):
@@ -38,7 +39,7 @@ def test_saved_config_round_trips(tmp_path):
                                   "--epochs", "2", "--variant", "bi", "--train-doc-top-k", "256"])
     config.save(tmp_path)
     assert load_saved_config(TrainConfig, tmp_path) == config
-    assert config.warmup_ratio == 0.05 and config.negatives == 15  # the paper's contrastive defaults
+    assert config.warmup_ratio == 0.05 and config.negatives == 15 and config.batch_size == 32  # the paper's
 
 
 @pytest.mark.parametrize("values,message", [

@@ -36,11 +36,19 @@ def register(commands) -> None:
     merge.set_defaults(run=run_merge)
 
 
+def _print_once(path) -> None:
+    """Print the exported directory once, not once per process under ``accelerate launch``."""
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        print(path)
+
+
 def run_adapt(args: argparse.Namespace) -> int:
     from ..train.adapt import run_adaptation
     from ..train.config import AdaptConfig, config_from_args
 
-    print(run_adaptation(config_from_args(AdaptConfig, args)))
+    _print_once(run_adaptation(config_from_args(AdaptConfig, args)))
     return 0
 
 
@@ -48,7 +56,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..train.config import TrainConfig, config_from_args
     from ..train.contrastive import run_contrastive
 
-    print(run_contrastive(config_from_args(TrainConfig, args)))
+    _print_once(run_contrastive(config_from_args(TrainConfig, args)))
     return 0
 
 

@@ -123,18 +123,19 @@ class AdaptConfig(LoopConfig):
     probe_docs: int = _f(32, "documents (the corpus's first) encoded as doc vectors to log their sparsity")
     probe_every: int = _f(50, "encode the probe documents every N steps (0 = never)")
 
-    CONFIG_FILE = "adapt_config.json"
+    # the paper's schedule: 10k steps, 1k warm-up, 32 sequences per step
+    steps: int | None = _f(10000, "optimizer steps")
+    warmup_ratio: float = _f(0.1, "warm-up as a fraction of all steps, when warmup_steps is not set")
+    grad_accumulation: int = _f(4, "micro-batches per optimizer step")
 
-    def __post_init__(self) -> None:
-        if self.steps is None:
-            self.steps = 10000
-        if self.warmup_steps is None and self.warmup_ratio == 0.0:
-            self.warmup_steps = min(1000, self.steps // 10)
+    CONFIG_FILE = "adapt_config.json"
 
     def validate(self) -> None:
         super().validate()
         if not self.corpus:
             raise CspladeError("no adaptation text: set --corpus (or 'corpus' in the config file)")
+        if self.steps is None:
+            raise CspladeError("adaptation needs --steps")
         _choice(self, "objective", OBJECTIVES)
         if self.objective == "mntp" and self.variant != "bi":
             raise CspladeError("objective mntp trains bidirectional attention: it needs --variant bi")
@@ -180,9 +181,10 @@ class TrainConfig(LoopConfig):
     query_top_k: int | None = _f(None, "inference cap written to the exported config (0 = none)")
     doc_top_k: int | None = _f(None, "inference cap written to the exported config (0 = none)")
 
-    def __post_init__(self) -> None:
-        if self.warmup_steps is None and self.warmup_ratio == 0.0:
-            self.warmup_ratio = 0.05
+    # the paper's 1B recipe: 32 queries per step, LR 5e-5, 5% warm-up
+    batch_size: int = _f(32, "queries per device per micro-batch")
+    learning_rate: float = _f(5e-5, "peak learning rate (AdamW)")
+    warmup_ratio: float = _f(0.05, "warm-up as a fraction of all steps, when warmup_steps is not set")
 
     def validate(self) -> None:
         super().validate()
