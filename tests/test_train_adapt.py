@@ -74,3 +74,17 @@ def test_clm_adaptation_of_a_bi_encoder_trains_causally(tmp_path, tiny_dir):
     with torch.no_grad():
         torch.testing.assert_close(model.hidden_states(a)[0, 1], model.hidden_states(b)[0, 1])
     assert run.trainable.export_config.variant == "bi"
+
+
+def test_gradient_checkpointing_gives_the_same_step(tmp_path, tiny_dir):
+    files = write_toy(tmp_path / "toy")
+    weights = []
+    for flag in (False, True):
+        run = setup_adaptation(adapt_config(tiny_dir, files["corpus"], tmp_path / f"gc{flag}", steps=1,
+                                            gradient_checkpointing=flag))
+        layers = [m for m in run.trainable.model.lm.modules() if hasattr(m, "gradient_checkpointing")]
+        assert layers and all(m.gradient_checkpointing == flag for m in layers)
+        run.train()
+        weights.append({n: p.detach() for n, p in run.trainable.model.named_parameters() if p.requires_grad})
+    for name, value in weights[0].items():
+        torch.testing.assert_close(weights[1][name], value, atol=1e-6, rtol=1e-5)

@@ -88,6 +88,17 @@ def test_text_triples(tmp_path):
     assert data.docs.get_many(data.examples[1].positives) == {data.examples[1].positives[0]: "antibody trial"}
 
 
+def test_id_triples_with_local_queries_and_corpus(tmp_path, files):
+    triples = tmp_path / "triples.ids.tsv"
+    triples.write_text("q0\td0\td5\nq0\td0\td7\nq1\td1\tnowhere\nq9\td2\td3\n")
+    config = train_config(tmp_path, files, tmp_path / "o", qrels=None, hard_negatives=None, triples=str(triples))
+    data = load_training_data(config)
+    assert [(e.query, e.positives, e.negatives) for e in data.examples] == [
+        ("quick fox jumps", ["d0"], ["d5", "d7"]), ("cell death in cancer", ["d1"], [])]
+    assert data.report.counts["pair negatives naming unknown documents (dropped)"] == 1
+    assert data.report.counts["judged queries with no query text (skipped)"] == 1
+
+
 def test_beir_scifact_train_from_ir_datasets(tmp_path, irds_home):
     config = train_config(tmp_path, {"queries": "", "corpus": "", "qrels": "", "run": ""}, tmp_path / "o",
                           queries=None, corpus=None, qrels=None, hard_negatives=None, data="beir/scifact/train")

@@ -8,6 +8,7 @@ ones used at inference.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,9 @@ def build_trainable(config: LoopConfig, device: torch.device, run_variant: str |
         lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha or 2 * config.lora_r,
                           lora_dropout=config.lora_dropout, target_modules=targets, bias="none",
                           task_type="CAUSAL_LM")
-        peft_model = get_peft_model(lm, lora)  # injects the adapters into ``lm`` in place
+        with warnings.catch_warnings():  # peft reads a property that transformers 5 marks deprecated
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            peft_model = get_peft_model(lm, lora)  # injects the adapters into ``lm`` in place
     lm.train()
     export_config = dataclasses.replace(start_config, base_model=None,
                                         variant=config.variant or start_config.variant, **export_overrides)
