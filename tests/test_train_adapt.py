@@ -37,7 +37,8 @@ def test_relu_term_weight_enters_the_loss(tmp_path, tiny_dir):
     files = write_toy(tmp_path / "toy")
     losses = []
     for i, weight in enumerate((0.0, 2.0)):
-        run = setup_adaptation(adapt_config(tiny_dir, files["corpus"], tmp_path / f"out{i}", lambda_relu=weight))
+        config = adapt_config(tiny_dir, files["corpus"], tmp_path / f"out{i}", lambda_relu=weight)
+        run = setup_adaptation(config)
         batch = SequenceStream(str(files["corpus"]), run.trainable.model.tokenizer, 24).next_batch(2)
         with torch.no_grad():
             losses.append(run.trainer.task.compute(run.trainer.task.module, batch, 0))

@@ -30,12 +30,13 @@ def test_file_values_are_overridden_by_flags(tmp_path, suffix, text):
     assert config.lora_r == 32 and config.pack is False  # flags win
     assert config.lambda_relu == 2.0 and isinstance(config.lambda_relu, float)
     assert config.lora_targets == ["q_proj", "v_proj"] and config.model == "m"
-    assert config.seq_length == 2048 and config.steps == 10000 and config.warmup(config.steps) == 1000  # paper
+    assert config.seq_length == 2048 and config.steps == 10000  # the paper's schedule
+    assert config.warmup(config.steps) == 1000
     assert config.batch_size * config.grad_accumulation == 32
 
 
 def test_saved_config_round_trips(tmp_path):
-    config = _parse(TrainConfig, ["--model", "m", "--output-dir", str(tmp_path), "--data", "beir/scifact/train",
+    config = _parse(TrainConfig, ["--model", "m", "--output-dir", str(tmp_path), "--data", "beir/x/train",
                                   "--epochs", "2", "--variant", "bi", "--train-doc-top-k", "256"])
     config.save(tmp_path)
     assert load_saved_config(TrainConfig, tmp_path) == config

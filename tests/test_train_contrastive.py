@@ -11,7 +11,7 @@ from csplade_pyserini.train.adapt import setup_adaptation
 from csplade_pyserini.train.contrastive import setup_contrastive
 from csplade_pyserini.train.losses import sparsity
 from csplade_pyserini.train.merge import merge_checkpoint
-from train_toy import DOCS, QUERIES, adapt_config, train_config, write_toy
+from train_toy import DOCS, adapt_config, train_config, write_toy
 
 TEXTS = list(DOCS.values())[:4]
 
@@ -40,7 +40,8 @@ def test_a_few_steps_lower_the_ranking_loss_and_move_only_lora(tmp_path, tiny_di
     assert all(torch.equal(after[n], p) for n, p in base.items())
     lines = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in lines] == [1, 2, 3, 4, 5, 6]
-    assert {"loss", "rank", "flops_q", "flops_d", "lr", "q_terms", "d_terms", "q_zero", "d_zero", "acc"} <= set(lines[0])
+    logged = {"loss", "rank", "flops_q", "flops_d", "lr", "q_terms", "d_terms", "q_zero", "d_zero", "acc"}
+    assert logged <= set(lines[0])
 
 
 def _doc_terms(run) -> float:
@@ -62,7 +63,8 @@ def test_raising_the_flops_weight_lowers_the_number_of_active_terms(tmp_path, ti
 
 
 @pytest.mark.parametrize("variant", ["bi", "echo"])
-def test_merged_adapter_and_checkpoint_exports_encode_like_the_trained_model(tmp_path, tiny_dir, files, variant):
+def test_merged_adapter_and_checkpoint_exports_encode_like_the_trained_model(tmp_path, tiny_dir, files,
+                                                                             variant):
     run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=2,
                                          variant=variant, query_prefix="Q: ", doc_top_k=7))
     run.train()
@@ -128,7 +130,8 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, tin
             for d in ("straight", "resumed")]
     assert [r["step"] for r in logs[1]] == [r["step"] for r in logs[0]]
     assert [r["loss"] for r in logs[1]] == [r["loss"] for r in logs[0]]
-    assert [p.name for p in sorted((tmp_path / "resumed").glob("checkpoint-*"))] == ["checkpoint-3", "checkpoint-4"]
+    kept = sorted(p.name for p in (tmp_path / "resumed").glob("checkpoint-*"))
+    assert kept == ["checkpoint-3", "checkpoint-4"]
 
 
 def test_full_finetuning_checkpoint_merges_into_a_model_directory(tmp_path, tiny_dir, files):

@@ -91,7 +91,8 @@ def test_text_triples(tmp_path):
 def test_id_triples_with_local_queries_and_corpus(tmp_path, files):
     triples = tmp_path / "triples.ids.tsv"
     triples.write_text("q0\td0\td5\nq0\td0\td7\nq1\td1\tnowhere\nq9\td2\td3\n")
-    config = train_config(tmp_path, files, tmp_path / "o", qrels=None, hard_negatives=None, triples=str(triples))
+    config = train_config(tmp_path, files, tmp_path / "o", qrels=None, hard_negatives=None,
+                          triples=str(triples))
     data = load_training_data(config)
     assert [(e.query, e.positives, e.negatives) for e in data.examples] == [
         ("quick fox jumps", ["d0"], ["d5", "d7"]), ("cell death in cancer", ["d1"], [])]
@@ -101,7 +102,8 @@ def test_id_triples_with_local_queries_and_corpus(tmp_path, files):
 
 def test_beir_scifact_train_from_ir_datasets(tmp_path, irds_home):
     config = train_config(tmp_path, {"queries": "", "corpus": "", "qrels": "", "run": ""}, tmp_path / "o",
-                          queries=None, corpus=None, qrels=None, hard_negatives=None, data="beir/scifact/train")
+                          queries=None, corpus=None, qrels=None, hard_negatives=None,
+                          data="beir/scifact/train")
     import ir_datasets  # after irds_home has pointed IR_DATASETS_HOME at the offline copy
 
     data = load_training_data(config)

@@ -30,10 +30,12 @@ def write_toy(directory: Path) -> dict[str, Path]:
     """corpus.jsonl, queries.tsv, qrels.txt and a BM25-like run.trec (every doc, by word overlap)."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / file for name, file in
-             (("corpus", "corpus.jsonl"), ("queries", "queries.tsv"), ("qrels", "qrels.txt"), ("run", "run.trec"))}
+             (("corpus", "corpus.jsonl"), ("queries", "queries.tsv"), ("qrels", "qrels.txt"),
+              ("run", "run.trec"))}
     paths["corpus"].write_text("".join(json.dumps({"id": d, "contents": t}) + "\n" for d, t in DOCS.items()))
     paths["queries"].write_text("".join(f"{q}\t{t}\n" for q, t in QUERIES.items()))
-    paths["qrels"].write_text("".join(f"{q} 0 {d} {r}\n" for q, docs in QRELS.items() for d, r in docs.items()))
+    paths["qrels"].write_text("".join(f"{q} 0 {d} {r}\n"
+                                      for q, docs in QRELS.items() for d, r in docs.items()))
     lines = []
     for qid, query in QUERIES.items():
         words = set(query.split())

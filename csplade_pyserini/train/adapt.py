@@ -66,7 +66,8 @@ class AdaptationTask:
     def micro_batches(self, step: int, count: int) -> list[Any]:
         return [self.stream.next_batch(self.config.batch_size) for _ in range(count)]
 
-    def compute(self, module: torch.nn.Module, batch: Any, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+    def compute(self, module: torch.nn.Module, batch: Any,
+                step: int) -> tuple[torch.Tensor, dict[str, float]]:
         input_ids, padding = (t.to(self.device) for t in batch)
         if self.config.objective == "mntp":
             input_ids, targets = mask_for_mntp(input_ids, padding, self.mask_id, self.config.mask_probability)
@@ -114,7 +115,8 @@ def setup_adaptation(config: AdaptConfig) -> Run:
     trainable = build_model(config, accelerator.device)
     stream = SequenceStream(config.corpus, trainable.model.tokenizer, config.seq_length, config.pack,
                             config.max_docs, accelerator.process_index, accelerator.num_processes)
-    probe = list(islice(iter_texts(config.corpus, config.max_docs), config.probe_docs)) if config.probe_every else []
+    probe = (list(islice(iter_texts(config.corpus, config.max_docs), config.probe_docs))
+             if config.probe_every else [])
     task = AdaptationTask(config, trainable, stream, probe, accelerator.device)
     trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), config.steps)
     return Run(config, accelerator, trainable, trainer, output_dir)

@@ -54,7 +54,8 @@ class LoopConfig:
     gradient_checkpointing: bool = _f(False, "recompute transformer activations in the backward pass")
     mixed_precision: str = _f("auto", "auto = bf16 on GPU, none on CPU", choices=PRECISIONS)
     model_dtype: str = _f("auto", "dtype of the frozen weights: auto = float32 on CPU; bfloat16 on GPU with "
-                                  "LoRA, float32 with full fine-tuning", choices=("auto", "float32", "bfloat16"))
+                                  "LoRA, float32 with full fine-tuning",
+                          choices=("auto", "float32", "bfloat16"))
     cpu: bool = _f(False, "train on CPU even when a GPU is available")
     attn_implementation: str | None = _f(None, "attention kernel for from_pretrained (sdpa, eager, ...)")
     full_finetune: bool = _f(False, "train all weights instead of LoRA adapters")
@@ -113,7 +114,8 @@ class AdaptConfig(LoopConfig):
     corpus: str = _f("", "unlabeled text: corpus JSONL/TSV file or directory, or an ir_datasets id with docs")
     max_docs: int | None = _f(None, "read at most this many documents per pass over the corpus")
     seq_length: int = _f(2048, "tokens per training sequence")
-    pack: bool = _f(True, "pack documents (EOS-separated) into full sequences; else one truncated doc per row")
+    pack: bool = _f(True, "pack documents (EOS-separated) into full sequences; "
+                          "else one truncated document per row")
     lambda_relu: float = _f(1.0, "weight of L_ReLU (next-token CE on log(1+ReLU(logits)))")
     objective: str = _f("clm", "clm: next-token prediction with the causal mask; mntp: masked next-token "
                                "prediction with bidirectional attention (LLM2Vec), needs variant bi",
@@ -249,7 +251,8 @@ def build_config(cls: type[C], values: dict[str, Any], source: str = "config") -
     unknown = sorted(set(values) - known)
     if unknown:
         raise CspladeError(f"{source}: unknown field(s) {', '.join(unknown)}")
-    checked = {name: _coerce(value, hints[name], f"{source}: field {name!r}") for name, value in values.items()}
+    checked = {name: _coerce(value, hints[name], f"{source}: field {name!r}")
+               for name, value in values.items()}
     config = cls(**checked)
     config.validate()
     return config
@@ -332,4 +335,5 @@ def check_resumable(saved: LoopConfig, current: LoopConfig, where: str) -> None:
     changed = sorted(k for k in old if k not in RESUMABLE_CHANGES and old[k] != new.get(k))
     if changed:
         details = ", ".join(f"{k}: {old[k]!r} -> {new.get(k)!r}" for k in changed)
-        raise CspladeError(f"{where}: cannot resume with a different config ({details}); use a new output_dir")
+        raise CspladeError(f"{where}: cannot resume with a different config ({details}); "
+                           "use a new output_dir")

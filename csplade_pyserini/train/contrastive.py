@@ -50,7 +50,8 @@ class ContrastiveTask:
     def micro_batches(self, step: int, count: int) -> list[Any]:
         return [self.batches.batch(step * count + i) for i in range(count)]
 
-    def compute(self, module: torch.nn.Module, batch: Any, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+    def compute(self, module: torch.nn.Module, batch: Any,
+                step: int) -> tuple[torch.Tensor, dict[str, float]]:
         config, model = self.config, self.trainable.model
         query_texts, doc_texts = batch
         q_raw, d_raw = module(model.tokenize(query_texts, "query"), model.tokenize(doc_texts, "doc"))

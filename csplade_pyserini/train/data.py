@@ -78,16 +78,14 @@ class DocStore:
         return found
 
     def all_ids(self) -> list[str]:
-        if self.texts is None:
-            raise CspladeError("random negatives need the full corpus in memory; give a run file")
-        return list(self.texts)
+        return list(self.texts or {})
 
 
 @dataclass
 class TrainingData:
     examples: list[Example]
     docs: DocStore
-    random_pool: list[str]  # documents that fill a short hard-negative pool
+    random_pool: list[str]  # documents that fill a short hard-negative pool (the corpus, when in memory)
     report: DataReport
 
 
@@ -119,9 +117,8 @@ def load_training_data(config: TrainConfig) -> TrainingData:
     if not examples:
         raise CspladeError("no usable training query: every query lacks text or a known positive "
                            f"({'; '.join(report.lines())})")
-    pool = sorted({d for e in examples for d in e.positives + e.negatives}) if config.hard_negatives or pairs else []
-    if len(pool) < config.negatives + 2:
-        pool = docs.all_ids()
+    pool = docs.all_ids() if docs.texts is not None else sorted(
+        {d for e in examples for d in e.positives + e.negatives})  # a store too big to list: the docs in use
     short = sum(1 for e in examples if len(e.negatives) < config.negatives)
     report.add(f"queries with fewer than {config.negatives} hard negatives (random documents fill in)", short)
     report.add("training queries", len(examples))
@@ -231,7 +228,6 @@ def _from_text_triples(path: str, report: DataReport):
                 texts[doc_id] = text
             positives.setdefault(qid, []).append(ids[0])
             negatives.setdefault(qid, []).append(ids[1])
-    report.add("triples queries", len(queries))
     return {qid: text for text, qid in queries.items()}, DocStore(texts), positives, negatives
 
 
@@ -313,7 +309,8 @@ class ContrastiveBatches:
         pool = example.negatives
         chosen = rng.sample(pool, self.negatives) if len(pool) >= self.negatives else list(pool)
         if len(chosen) < self.negatives:
-            chosen += self._random_fill(rng, set(example.positives) | set(chosen), self.negatives - len(chosen))
+            exclude = set(example.positives) | set(chosen)
+            chosen += self._random_fill(rng, exclude, self.negatives - len(chosen))
         return example.query, [positive] + chosen
 
     def _random_fill(self, rng: random.Random, exclude: set[str], needed: int) -> list[str]:
@@ -328,7 +325,8 @@ class ContrastiveBatches:
                     return picked
         rest = [d for d in pool if d not in exclude]
         if len(rest) < needed - len(picked):
-            raise CspladeError(f"too few documents ({len(pool)}) to draw {self.negatives} negatives per query")
+            raise CspladeError(f"too few documents ({len(pool)}) to draw {self.negatives} negatives "
+                               "per query")
         return picked + rng.sample(rest, needed - len(picked))
 
     def batch(self, global_index: int) -> tuple[list[str], list[str]]:

@@ -39,7 +39,8 @@ class Task(Protocol):
 
     def micro_batches(self, step: int, count: int) -> list[Any]: ...
 
-    def compute(self, module: torch.nn.Module, batch: Any, step: int) -> tuple[torch.Tensor, dict[str, float]]: ...
+    def compute(self, module: torch.nn.Module, batch: Any,
+                step: int) -> tuple[torch.Tensor, dict[str, float]]: ...
 
     def after_step(self, step: int) -> dict[str, float]: ...
 
@@ -113,8 +114,8 @@ class Trainer:
         self.output_dir = Path(config.output_dir)
         self.parameters = parameters
         optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
-        self.scheduler = get_scheduler(config.schedule if config.schedule != "constant" else "constant_with_warmup",
-                                       optimizer, num_warmup_steps=config.warmup(total_steps),
+        schedule = "constant_with_warmup" if config.schedule == "constant" else config.schedule
+        self.scheduler = get_scheduler(schedule, optimizer, num_warmup_steps=config.warmup(total_steps),
                                        num_training_steps=total_steps)
         self.module, self.optimizer = accelerator.prepare(task.module, optimizer)
         accelerator.register_for_checkpointing(self.scheduler)
@@ -133,7 +134,8 @@ class Trainer:
         accelerator.wait_for_everyone()
         accelerator.save_state(str(staging))
         if self._data_state is not None:
-            (staging / f"data_state_{accelerator.process_index}.json").write_text(json.dumps(self._data_state))
+            state_file = staging / f"data_state_{accelerator.process_index}.json"
+            state_file.write_text(json.dumps(self._data_state))
         accelerator.wait_for_everyone()
         if accelerator.is_main_process:
             self.task.save_model(staging)
