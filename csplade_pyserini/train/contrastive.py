@@ -1,0 +1,150 @@
+"""Phase 2, contrastive training (``csplade train``): InfoNCE + FLOPS through ``CspladeModel.forward``.
+
+Each step: ``batch_size`` queries per device, each with one positive and ``negatives`` hard negatives.
+Every query is scored against every document of the batch (in-batch negatives) and, with several
+processes, against the other devices' documents too (their vectors are gathered without gradient; the
+local ones keep theirs). Loss = InfoNCE(scores / temperature) + lambda_q,t * FLOPS(q) + lambda_d,t *
+FLOPS(d) [+ lambda_l1_q * L1(q)], lambda_t ramped up quadratically over ``flops_warmup`` steps.
+``train_query_top_k`` / ``train_doc_top_k`` keep only the k largest weights of each vector in this
+forward (the rest are masked to zero, so gradients - of every term - flow only into kept entries).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..inputs import EncoderInputs
+from ..model import CspladeModel
+from .config import TrainConfig
+from .data import ContrastiveBatches, TrainingData, load_training_data
+from .loop import Trainer, make_accelerator, total_steps_for
+from .losses import flops, flops_weight, info_nce, keep_top_k, l1, sparsity
+from .modeling import TrainableModel, build_trainable
+from .runs import Run, prepare_output_dir
+
+
+class ContrastiveObjective(torch.nn.Module):
+    """One forward for queries and documents (so DDP sees a single forward per micro-batch)."""
+
+    def __init__(self, model: CspladeModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, queries: EncoderInputs, docs: EncoderInputs) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model(queries, checkpoint_pooling=True), self.model(docs, checkpoint_pooling=True)
+
+
+class ContrastiveTask:
+    postfix = ("rank", "acc", "q_terms", "d_terms")
+
+    def __init__(self, config: TrainConfig, trainable: TrainableModel, batches: ContrastiveBatches,
+                 accelerator) -> None:
+        self.config = config
+        self.trainable = trainable
+        self.batches = batches
+        self.accelerator = accelerator
+        self.module = ContrastiveObjective(trainable.model)
+
+    def micro_batches(self, step: int, count: int) -> list[Any]:
+        return [self.batches.batch(step * count + i) for i in range(count)]
+
+    def compute(self, module: torch.nn.Module, batch: Any,
+                step: int) -> tuple[torch.Tensor, dict[str, float]]:
+        config, model = self.config, self.trainable.model
+        query_texts, doc_texts = batch
+        q_raw, d_raw = module(model.tokenize(query_texts, "query"), model.tokenize(doc_texts, "doc"))
+        q = keep_top_k(q_raw, config.train_query_top_k)
+        d = keep_top_k(d_raw, config.train_doc_top_k)
+        all_docs, offset = self._gather(d)
+        per_query = 1 + config.negatives
+        positives = offset + torch.arange(q.shape[0], device=q.device) * per_query
+        candidates = None
+        if not config.in_batch_negatives:
+            own = torch.arange(all_docs.shape[0], device=q.device)[None, :] - positives[:, None]
+            candidates = (own >= 0) & (own < per_query)
+        rank, scores = info_nce(q, all_docs, positives, config.temperature, candidates)
+        t = step + 1
+        lambda_q = flops_weight(config.lambda_q, t, config.flops_warmup)
+        lambda_d = flops_weight(config.lambda_d, t, config.flops_warmup)
+        flops_q, flops_d = flops(q), flops(d)
+        loss = rank + lambda_q * flops_q + lambda_d * flops_d
+        metrics = {"rank": rank.item(), "flops_q": flops_q.item(), "flops_d": flops_d.item(),
+                   "lambda_q": lambda_q, "lambda_d": lambda_d}
+        if config.lambda_l1_q:
+            l1_q = l1(q)
+            loss = loss + config.lambda_l1_q * l1_q
+            metrics["l1_q"] = l1_q.item()
+        with torch.no_grad():
+            if candidates is not None:
+                scores = scores.masked_fill(~candidates, float("-inf"))
+            metrics["acc"] = (scores.argmax(dim=1) == positives).float().mean().item()
+            metrics["q_terms"], metrics["q_zero"] = sparsity(q_raw)
+            metrics["d_terms"], metrics["d_zero"] = sparsity(d_raw)
+        metrics["loss"] = loss.item()
+        return loss, metrics
+
+    def _gather(self, docs: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """All processes' document vectors (only the local ones with gradient) and the local offset."""
+        accelerator = self.accelerator
+        if accelerator.num_processes == 1 or not self.config.cross_device_negatives:
+            return docs, 0
+        gathered = accelerator.gather(docs.detach().contiguous())
+        parts = list(gathered.chunk(accelerator.num_processes))
+        parts[accelerator.process_index] = docs
+        return torch.cat(parts), accelerator.process_index * docs.shape[0]
+
+    def after_step(self, step: int) -> dict[str, float]:
+        return {}
+
+    def data_state(self) -> dict[str, Any] | None:
+        return None  # batches are a function of the step
+
+    def load_data_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def save_model(self, directory: Path) -> None:
+        self.trainable.save_adapter(directory)
+
+
+def export_overrides(config: TrainConfig) -> dict[str, Any]:
+    """CspladeConfig fields set by the training config (None = keep the start model's)."""
+    overrides = {name: getattr(config, name) for name in
+                 ("query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
+                 if getattr(config, name) is not None}
+    for name in ("query_top_k", "doc_top_k"):
+        value = getattr(config, name)
+        if value is not None:
+            overrides[name] = value or None  # 0 = no cap
+    return overrides
+
+
+def build_model(config: TrainConfig, device: torch.device) -> TrainableModel:
+    return build_trainable(config, device, **export_overrides(config))
+
+
+def setup_contrastive(config: TrainConfig, data: TrainingData | None = None) -> Run:
+    """Accelerator, output directory, data (reported), model and trainer of a contrastive run."""
+    accelerator = make_accelerator(config)
+    output_dir = prepare_output_dir(config, accelerator)
+    data = data or load_training_data(config)
+    for line in data.report.lines():
+        accelerator.print(f"data: {line}")
+    if accelerator.is_main_process:
+        data.report.save(output_dir)
+    trainable = build_model(config, accelerator.device)
+    batches = ContrastiveBatches(data, config.batch_size, config.negatives, config.seed,
+                                 accelerator.process_index, accelerator.num_processes)
+    total = total_steps_for(config.steps, config.epochs, len(data.examples),
+                            batches.queries_per_batch * config.grad_accumulation)
+    task = ContrastiveTask(config, trainable, batches, accelerator)
+    trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), total)
+    return Run(config, accelerator, trainable, trainer, output_dir)
+
+
+def run_contrastive(config: TrainConfig) -> Path:
+    """Train, checkpoint, then export ``final/`` (merged) and ``adapter/``; returns ``final/``."""
+    run = setup_contrastive(config)
+    run.train()
+    return run.export()

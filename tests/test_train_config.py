@@ -1,0 +1,73 @@
+"""Training configs: defaults < file (JSON/YAML/TOML) < flags; bad values are one-line errors."""
+import argparse
+import json
+
+import pytest
+
+from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.train.config import (AdaptConfig, TrainConfig, add_config_arguments, build_config,
+                                           check_resumable, config_from_args, load_saved_config)
+
+
+def _parse(cls, argv):
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser, cls)
+    return config_from_args(cls, parser.parse_args(argv))
+
+
+@pytest.mark.parametrize("suffix,text", [
+    (".json", json.dumps({"model": "m", "corpus": "c.jsonl", "output_dir": "o", "lora_r": 8,
+                          "lambda_relu": 2, "lora_targets": ["q_proj", "v_proj"]})),
+    (".yaml", "model: m\ncorpus: c.jsonl\noutput_dir: o\nlora_r: 8\nlambda_relu: 2\n"
+              "lora_targets: [q_proj, v_proj]\n"),
+    (".toml", 'model = "m"\ncorpus = "c.jsonl"\noutput_dir = "o"\nlora_r = 8\nlambda_relu = 2\n'
+              'lora_targets = ["q_proj", "v_proj"]\n'),
+])
+def test_file_values_are_overridden_by_flags(tmp_path, suffix, text):
+    path = tmp_path / f"adapt{suffix}"
+    path.write_text(text)
+    config = _parse(AdaptConfig, ["--config", str(path), "--lora-r", "32", "--no-pack"])
+    assert config.lora_r == 32 and config.pack is False  # flags win
+    assert config.lambda_relu == 2.0 and isinstance(config.lambda_relu, float)
+    assert config.lora_targets == ["q_proj", "v_proj"] and config.model == "m"
+    assert config.seq_length == 2048 and config.steps == 10000  # the paper's schedule
+    assert config.warmup(config.steps) == 1000
+    assert config.batch_size * config.grad_accumulation == 32
+
+
+def test_saved_config_round_trips(tmp_path):
+    config = _parse(TrainConfig, ["--model", "m", "--output-dir", str(tmp_path), "--data", "beir/x/train",
+                                  "--epochs", "2", "--variant", "bi", "--train-doc-top-k", "256"])
+    config.save(tmp_path)
+    assert load_saved_config(TrainConfig, tmp_path) == config
+    assert config.warmup_ratio == 0.05 and config.negatives == 15 and config.batch_size == 32  # the paper's
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"lora_rank": 4}, "unknown field(s) lora_rank"),
+    ({"lora_r": "big"}, "field 'lora_r' must be int"),
+    ({"pack": "yes"}, "must be true or false"),
+    ({"objective": "mntp"}, "needs --variant bi"),
+    ({"variant": "sideways"}, "variant must be one of"),
+    ({"model": ""}, "no start model"),
+])
+def test_bad_values_are_one_line_errors(tmp_path, values, message):
+    base = {"model": "m", "corpus": "c", "output_dir": str(tmp_path)}
+    with pytest.raises(CspladeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build_config(AdaptConfig, {**base, **values}, "adapt.yaml")
+
+
+def test_contrastive_needs_data_and_exactly_one_length(tmp_path):
+    base = {"model": "m", "output_dir": str(tmp_path), "steps": 5}
+    with pytest.raises(CspladeError, match="no training data"):
+        build_config(TrainConfig, base)
+    with pytest.raises(CspladeError, match="exactly one of --steps and --epochs"):
+        build_config(TrainConfig, {**base, "data": "x", "epochs": 1.0})
+
+
+def test_resume_refuses_a_changed_config(tmp_path):
+    base = {"model": "m", "corpus": "c", "output_dir": str(tmp_path)}
+    saved = build_config(AdaptConfig, base)
+    check_resumable(saved, build_config(AdaptConfig, {**base, "resume": True, "save_every": 7}), "x")
+    with pytest.raises(CspladeError, match="learning_rate"):
+        check_resumable(saved, build_config(AdaptConfig, {**base, "learning_rate": 1.0}), "x")
