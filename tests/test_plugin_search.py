@@ -125,7 +125,7 @@ def _hits(hits):
 def test_impact_searcher_with_csplade_query_encoder_and_preset_name(index, vectors, model, presets, query_vectors):
     from pyserini.search.lucene import LuceneImpactSearcher
 
-    from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
+    from csplade_pyserini.plugin import CspladeQueryEncoder
 
     docs = vectors[0]
     searcher = LuceneImpactSearcher(str(index), CspladeQueryEncoder(model))  # default min_idf=0
