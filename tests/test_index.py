@@ -1,12 +1,13 @@
 """``csplade index``: only finished shards reach Anserini, bad lines are refused, counts are checked."""
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
 from csplade_pyserini.export import ShardWriter
-from csplade_pyserini.indexing import INDEX_INFO, check_counters, parse_counters
+from csplade_pyserini.indexing import INDEX_INFO, build_index, check_counters, parse_counters
 from csplade_pyserini.errors import CspladeError
 
 GOOD = [{"id": "d1", "contents": "a", "vector": {"fox": 120, "brown": 35}},
@@ -74,15 +75,22 @@ def test_an_unfinished_shard_is_refused(tmp_path):
     assert not (tmp_path / "idx").exists()
 
 
+def test_a_bad_vector_line_is_a_one_line_error_before_anserini_runs(tmp_path):
+    vectors = write_collection(tmp_path / "vectors", [GOOD[0], {"id": "bad", "contents": "x", "vector": {"fox": 1.7}}])
+    result = csplade("index", vectors, tmp_path / "idx")
+    assert_one_line_error(result, "part-00000-of-00001.jsonl:2: weight 1.7 of term 'fox' is not an int >= 1")
+    assert "Anserini" not in result.stderr and not (tmp_path / "idx").exists()
+
+
 @pytest.mark.parametrize("vector, problem", [
-    ({"fox": 1.7}, "weight 1.7"), ({"fox": 0}, "weight 0"), ({"fox": -3}, "weight -3"),
-    ({"two words": 3}, "term 'two words' is not a Lucene-safe term"),
+    ({"fox": 0}, "weight 0"), ({"fox": -3}, "weight -3"), ({"fox": 2.0}, "weight 2.0"),
+    ({"two words": 3}, "term 'two words' is not a Lucene-safe term"), ({"": 3}, "term '' is not"),
 ])
 def test_bad_vector_lines_never_reach_anserini(tmp_path, vector, problem):
     vectors = write_collection(tmp_path / "vectors", [GOOD[0], {"id": "bad", "contents": "x", "vector": vector}])
-    result = csplade("index", vectors, tmp_path / "idx")
-    assert_one_line_error(result, f"part-00000-of-00001.jsonl:2: {problem}")
-    assert "Anserini" not in result.stderr and not (tmp_path / "idx").exists()
+    with pytest.raises(CspladeError, match=re.escape(f"part-00000-of-00001.jsonl:2: {problem}")):
+        build_index(vectors, tmp_path / "idx")
+    assert not (tmp_path / "idx").exists() and leftovers(tmp_path, "idx") == []
 
 
 def test_a_file_anserini_abandons_fails_the_document_count(tmp_path):
