@@ -9,7 +9,8 @@ import os
 import sys
 
 _BEFORE = {"jnius": "prepare_jvm"}
-_AFTER = {"pyserini.search.lucene._impact_searcher": "patch_impact_searcher", "pyserini.encode": "patch_encode"}
+_AFTER = {"pyserini.search.lucene._impact_searcher": "patch_impact_searcher",
+          "pyserini.encode": "patch_encode"}
 _STARTING = {"pyserini.encode.__main__": "claim_cli_encoder"}
 
 

@@ -40,7 +40,8 @@ KINDS = {
              "--storePositions", "--storeDocvectors", "--storeRaw"],
 }
 COLLECTION_SUFFIXES = (".jsonl", ".jsonl.gz")
-_COUNTER = re.compile(r"\b(indexed|unindexable|empty|skipped|errors):\s+(\d[\d,.'\u00a0\u202f]*)\s*$")  # 5,183
+# "indexed:   5,183" (Java prints the counters with the locale's digit grouping)
+_COUNTER = re.compile(r"\b(indexed|unindexable|empty|skipped|errors):\s+(\d[\d,.'\u00a0\u202f]*)\s*$")
 
 
 @dataclass
@@ -129,13 +130,14 @@ def parse_counters(lines: list[str]) -> dict[str, int]:
 
 def check_counters(counters: dict[str, int], documents: int, source: Path) -> None:
     if "indexed" not in counters:
-        raise CspladeError(f"{source}: Anserini's log has no 'indexed:' counter; cannot confirm the index is complete")
+        raise CspladeError(f"{source}: Anserini's log has no 'indexed:' counter; "
+                           f"cannot confirm the index is complete")
     problems = {k: counters.get(k, 0) for k in ("unindexable", "skipped", "errors") if counters.get(k, 0)}
     indexed, empty = counters["indexed"], counters.get("empty", 0)
     if indexed + empty != documents or problems:
         extra = "".join(f", {k} {v}" for k, v in problems.items())
-        raise CspladeError(f"{source}: Anserini indexed {indexed} of {documents} documents (empty {empty}{extra}); "
-                           f"a file was abandoned at a bad line, see the log above")
+        raise CspladeError(f"{source}: Anserini indexed {indexed} of {documents} documents "
+                           f"(empty {empty}{extra}); a file was abandoned at a bad line, see the log above")
 
 
 def default_threads() -> int:

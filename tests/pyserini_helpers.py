@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 
 from csplade_pyserini.data import read_run
-from csplade_pyserini.plugin.java import java_environment
 
 
-def pyserini(module: str, *args, env: dict | None = None, check: bool = True, cwd=None) -> subprocess.CompletedProcess:
+def pyserini(module: str, *args, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     """``python -m <module> <args>`` exactly as a user types it (the start-up hook finds Java itself)."""
     result = subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, cwd=cwd)
+                            env={**os.environ, **(env or {})})
     if check:
         assert result.returncode == 0, f"{module} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
@@ -56,7 +55,3 @@ def expected_scores(query: dict[str, int], docs: dict[str, dict[str, int]], min_
 
 def run_scores(path: Path) -> dict[str, dict[str, float]]:
     return {qid: dict(hits) for qid, hits in read_run(path).items()}
-
-
-def java_env() -> dict[str, str]:
-    return java_environment()

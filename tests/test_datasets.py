@@ -14,13 +14,15 @@ ANSERINI_BM25_FLAT_NDCG10 = 0.679  # Anserini's BEIR (v1.0.0) SciFact flat-index
 
 
 def csplade(*args):
-    return subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True,
+                          text=True)
 
 
 @pytest.fixture(scope="module")
 def scifact(irds_home, tmp_path_factory):
     out = tmp_path_factory.mktemp("scifact")
-    for command, target in (("topics", out / "topics.tsv"), ("qrels", out / "qrels.txt"), ("corpus", out / "corpus")):
+    targets = {"topics": out / "topics.tsv", "qrels": out / "qrels.txt", "corpus": out / "corpus"}
+    for command, target in targets.items():
         result = csplade(command, SCIFACT, "--output", target)
         assert result.returncode == 0, result.stderr
     return out
@@ -34,8 +36,8 @@ def test_scifact_files_are_what_pyserini_reads(scifact):
     assert [p.name for p in (scifact / "corpus").iterdir()] == ["docs.jsonl"]  # Anserini reads every file
     first = json.loads((scifact / "corpus" / "docs.jsonl").open().readline())
     assert first["id"] == "4983" and first["contents"].startswith(
-        "Microstructural development of human newborn cerebral white matter assessed in vivo by diffusion tensor "
-        "magnetic resonance imaging. Alterations of the architecture")  # title + " " + text
+        "Microstructural development of human newborn cerebral white matter assessed in vivo by "
+        "diffusion tensor magnetic resonance imaging. Alterations of the architecture")  # title + " " + text
     assert sum(1 for _ in read_corpus(scifact / "corpus")) == 5183  # what `csplade encode` reads
 
 
@@ -52,9 +54,9 @@ def test_scifact_bm25_through_pyserini_matches_anserini(scifact, tmp_path):
 def test_unknown_and_uncached_datasets_are_one_line_errors(irds_home, tmp_path):
     unknown = csplade("topics", "no/such-dataset", "--output", tmp_path / "t.tsv")
     assert unknown.returncode == 2 and "unknown ir_datasets id 'no/such-dataset'" in unknown.stderr
-    uncached = csplade("qrels", "antique/test", "--output", tmp_path / "q.txt")  # not cached here, no internet
+    uncached = csplade("qrels", "antique/test", "--output", tmp_path / "q.txt")  # not cached, no internet
     assert uncached.returncode == 2, uncached.stderr
-    errors = [line for line in uncached.stderr.splitlines() if line.startswith("csplade")]  # + ir_datasets' log
+    errors = [line for line in uncached.stderr.splitlines() if line.startswith("csplade")]  # not its log
     assert len(errors) == 1 and "cannot read the qrels of ir_datasets 'antique/test'" in errors[0]
     assert "Traceback" not in unknown.stderr + uncached.stderr
     assert not (tmp_path / "t.tsv").exists() and not (tmp_path / "q.txt").exists()

@@ -16,7 +16,8 @@ GOOD = [{"id": "d1", "contents": "a", "vector": {"fox": 120, "brown": 35}},
 
 
 def csplade(*args):
-    return subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True,
+                          text=True)
 
 
 def assert_one_line_error(result, message):
@@ -58,7 +59,8 @@ def test_index_reads_only_finished_shards_of_an_encode_output(tmp_path):
         def encode(self, text, **kwargs):
             return self.vector
 
-    hits = LuceneImpactSearcher(str(tmp_path / "idx"), Fixed({"dog": 2, "%25": 1, "Ġlazy": 1}), min_idf=-1).search("x")
+    query = Fixed({"dog": 2, "%25": 1, "Ġlazy": 1})
+    hits = LuceneImpactSearcher(str(tmp_path / "idx"), query, min_idf=-1).search("x")
     assert {h.docid: h.score for h in hits} == {"d2": 220.0, "d3": 68.0}
 
     again = csplade("index", vectors, tmp_path / "idx")
@@ -76,7 +78,8 @@ def test_an_unfinished_shard_is_refused(tmp_path):
 
 
 def test_a_bad_vector_line_is_a_one_line_error_before_anserini_runs(tmp_path):
-    vectors = write_collection(tmp_path / "vectors", [GOOD[0], {"id": "bad", "contents": "x", "vector": {"fox": 1.7}}])
+    bad = {"id": "bad", "contents": "x", "vector": {"fox": 1.7}}
+    vectors = write_collection(tmp_path / "vectors", [GOOD[0], bad])
     result = csplade("index", vectors, tmp_path / "idx")
     assert_one_line_error(result, "part-00000-of-00001.jsonl:2: weight 1.7 of term 'fox' is not an int >= 1")
     assert "Anserini" not in result.stderr and not (tmp_path / "idx").exists()
@@ -87,7 +90,8 @@ def test_a_bad_vector_line_is_a_one_line_error_before_anserini_runs(tmp_path):
     ({"two words": 3}, "term 'two words' is not a Lucene-safe term"), ({"": 3}, "term '' is not"),
 ])
 def test_bad_vector_lines_never_reach_anserini(tmp_path, vector, problem):
-    vectors = write_collection(tmp_path / "vectors", [GOOD[0], {"id": "bad", "contents": "x", "vector": vector}])
+    bad = {"id": "bad", "contents": "x", "vector": vector}
+    vectors = write_collection(tmp_path / "vectors", [GOOD[0], bad])
     with pytest.raises(CspladeError, match=re.escape(f"part-00000-of-00001.jsonl:2: {problem}")):
         build_index(vectors, tmp_path / "idx")
     assert not (tmp_path / "idx").exists() and leftovers(tmp_path, "idx") == []
@@ -102,7 +106,8 @@ def test_a_file_anserini_abandons_fails_the_document_count(tmp_path):
 
 
 def test_counters_are_read_from_anserini_logs():
-    log = ["2026-11-25 14:50:12,735 INFO  [main] index.AbstractIndexer (AbstractIndexer.java:294) - indexed:   5,183",
+    log = ["2026-11-25 14:50:12,735 INFO  [main] index.AbstractIndexer (AbstractIndexer.java:294) - "
+           "indexed:            5,183",
            "... - empty:                  2", "... - errors:                 0"]
     assert parse_counters(log) == {"indexed": 5183, "empty": 2, "errors": 0}
     check_counters({"indexed": 5181, "empty": 2}, 5183, "c")  # empty vectors are counted, not lost

@@ -69,8 +69,8 @@ def test_pyserini_encode_picks_csplade_before_splade(tiny_dir, presets):
     keys = list(encode.document_encoder_class_map)
     assert keys[0] == "csplade" and encode.document_encoder_class_map["splade"] is SpladeDocumentEncoder
     (presets / "csplade.json").write_text(json.dumps({"model": str(tiny_dir)}))  # the default preset's name
-    encoder = init_encoder("csplade", encoder_class=None, device="cpu", pooling="cls", l2_norm=False, prefix=None,
-                           multimodal=False, explicit_truncate=False)
+    encoder = init_encoder("csplade", encoder_class=None, device="cpu", pooling="cls", l2_norm=False,
+                           prefix=None, multimodal=False, explicit_truncate=False)
     assert isinstance(encoder, CspladeDocumentEncoder)
     assert encoder.encode(texts=["the lazy dog"], fp16=False, max_length=256, add_sep=False) == \
         encoder.model.encode_impacts(["the lazy dog"], "doc")

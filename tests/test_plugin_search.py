@@ -60,8 +60,8 @@ def presets(work, model_dir):
 @pytest.fixture(scope="module")
 def corpus(work):
     path = work / "corpus.jsonl"
-    path.write_text("".join(json.dumps({"id": i, "contents": t}, ensure_ascii=False) + "\n" for i, t in DOCS.items()),
-                    encoding="utf-8")
+    lines = (json.dumps({"id": i, "contents": text}, ensure_ascii=False) for i, text in DOCS.items())
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
 
 
@@ -76,7 +76,8 @@ def topics(work):
 def vectors(work, model, corpus):
     """The exported JsonVectorCollection: {docid: {term: int}}, and a directory Anserini may read."""
     out = work / "vectors"
-    info = ExportInfo(encoder="tiny", corpus=str(corpus), shard_num=1, compress=False, dtype="float32", batch_size=4)
+    info = ExportInfo(encoder="tiny", corpus=str(corpus), shard_num=1, compress=False, dtype="float32",
+                      batch_size=4)
     shard = encode_corpus(model, corpus, out, info, batch_size=4)
     collection = work / "collection"  # Anserini reads every file of a directory: the shard alone
     collection.mkdir()
@@ -104,8 +105,8 @@ def test_exported_terms_include_escaped_and_non_ascii_pieces(vectors):
     assert any(term.startswith("Ġ") for term in terms) and any(not term.isascii() for term in terms)
 
 
-def test_literal_search_cli_with_a_model_directory_scores_dot_products(work, model_dir, index, topics, vectors,
-                                                                       query_vectors):
+def test_literal_search_cli_with_a_model_directory_scores_dot_products(
+        work, model_dir, index, topics, vectors, query_vectors):
     docs = vectors[0]
     run = work / "run.cli.txt"
     pyserini("pyserini.search.lucene", "--index", index, "--topics", topics, "--output", run, "--impact",
@@ -122,14 +123,15 @@ def _hits(hits):
     return {hit.docid: hit.score for hit in hits}
 
 
-def test_impact_searcher_with_csplade_query_encoder_and_preset_name(index, vectors, model, presets, query_vectors):
+def test_impact_searcher_with_csplade_query_encoder_and_preset_name(
+        index, vectors, model, presets, query_vectors):
     from pyserini.search.lucene import LuceneImpactSearcher
 
     from csplade_pyserini.plugin import CspladeQueryEncoder
 
     docs = vectors[0]
     searcher = LuceneImpactSearcher(str(index), CspladeQueryEncoder(model))  # default min_idf=0
-    by_name = LuceneImpactSearcher(str(index), "csplade")  # the default preset's name, resolved by the plug-in
+    by_name = LuceneImpactSearcher(str(index), "csplade")  # the default preset's name, via the plug-in
     assert isinstance(by_name.query_encoder, CspladeQueryEncoder)
     batch = by_name.batch_search(list(QUERIES.values()), list(QUERIES), k=100, threads=2)
     dropped = 0
@@ -141,8 +143,8 @@ def test_impact_searcher_with_csplade_query_encoder_and_preset_name(index, vecto
     assert dropped  # terms found in every document were really left out
 
 
-def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(work, model_dir, corpus, vectors,
-                                                                      query_vectors):
+def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(
+        work, model_dir, corpus, vectors, query_vectors):
     from pyserini.search.lucene import LuceneImpactSearcher
 
     from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
@@ -153,20 +155,22 @@ def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(work, mode
     assert read_vectors(out / "embeddings.jsonl") == vectors[0]
     info = build_index(out, work / "index-pyserini-encode", quiet=True)
     assert info.indexed == len(DOCS)
-    searcher = LuceneImpactSearcher(str(work / "index-pyserini-encode"), CspladeQueryEncoder(str(model_dir)), min_idf=-1)
+    searcher = LuceneImpactSearcher(str(work / "index-pyserini-encode"), CspladeQueryEncoder(str(model_dir)),
+                                    min_idf=-1)
     for qid, text in QUERIES.items():
         assert _hits(searcher.search(text, k=100)) == expected_scores(query_vectors[qid], vectors[0])
 
 
 def test_unknown_encoder_is_our_one_line_error(work, index, topics, presets):
-    result = pyserini("pyserini.search.lucene", "--index", index, "--topics", topics, "--output", work / "none.txt",
-                      "--impact", "--encoder", "no-such-encoder", check=False,
-                      env={"CSPLADE_ENCODERS": str(presets)})
+    result = pyserini("pyserini.search.lucene", "--index", index, "--topics", topics,
+                      "--output", work / "none.txt", "--impact", "--encoder", "no-such-encoder",
+                      check=False, env={"CSPLADE_ENCODERS": str(presets)})
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and "NoneType" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
     assert len(errors) == 1, result.stderr
-    assert errors[0].startswith("csplade: error: unknown encoder 'no-such-encoder'") and "presets: csplade" in errors[0]
+    assert errors[0].startswith("csplade: error: unknown encoder 'no-such-encoder'")
+    assert "presets: csplade" in errors[0]
     assert not (work / "none.txt").exists()
 
 
@@ -174,5 +178,5 @@ def test_a_csplade_name_never_falls_back_to_pyserini_splade(index, presets):
     from pyserini.search.lucene import LuceneImpactSearcher
 
     with pytest.raises(CspladeError, match="unknown encoder 'org/csplade-missing'.*presets: csplade"):
-        LuceneImpactSearcher(str(index), "org/csplade-missing")  # 'splade' is in the name: SPLADE's would try the hub
+        LuceneImpactSearcher(str(index), "org/csplade-missing")  # Pyserini alone: SPLADE, from the hub
     assert os.environ["HF_HUB_OFFLINE"] == "1"

@@ -8,14 +8,16 @@ EXAMPLE = "beir/scifact/test"
 
 
 def register(commands) -> None:
-    topics = commands.add_parser("topics", help="write a dataset's queries as Pyserini TSV topics",
-                                 description=f"Write qid<TAB>text topics of an ir_datasets id (e.g. {EXAMPLE}).")
+    topics = commands.add_parser(
+        "topics", help="write a dataset's queries as Pyserini TSV topics",
+        description=f"Write qid<TAB>text topics of an ir_datasets id (e.g. {EXAMPLE}).")
     topics.add_argument("dataset", help="ir_datasets id")
     topics.add_argument("--output", required=True, help="topics file (.tsv)")
     topics.set_defaults(run=run_topics)
 
-    qrels = commands.add_parser("qrels", help="write a dataset's relevance judgements as TREC qrels",
-                                description=f"Write 'qid 0 docid rel' qrels of an ir_datasets id (e.g. {EXAMPLE}).")
+    qrels = commands.add_parser(
+        "qrels", help="write a dataset's relevance judgements as TREC qrels",
+        description=f"Write 'qid 0 docid rel' qrels of an ir_datasets id (e.g. {EXAMPLE}).")
     qrels.add_argument("dataset", help="ir_datasets id")
     qrels.add_argument("--output", required=True, help="qrels file")
     qrels.set_defaults(run=run_qrels)

@@ -24,7 +24,8 @@ from .resolve import load_encoder_model
 def _model(model_name_or_path: str | CspladeModel, tokenizer_name: str | None, device: str | None,
            **overrides: Any) -> CspladeModel:
     if tokenizer_name is not None:
-        raise CspladeError("tokenizer_name is not supported: a CSPLADE model's own tokenizer defines its terms")
+        raise CspladeError("tokenizer_name is not supported: a CSPLADE model's own tokenizer defines "
+                           "its terms")
     if isinstance(model_name_or_path, CspladeModel):
         return model_name_or_path
     return load_encoder_model(model_name_or_path, device=device, **overrides)

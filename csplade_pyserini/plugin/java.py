@@ -47,10 +47,10 @@ class JavaRuntime:
 def major_version(version: str) -> int:
     """``21.0.8`` -> 21, ``1.8.0_402`` -> 8, ``25`` -> 25."""
     parts = version.split(".")
-    try:
-        return int(parts[1]) if parts[0] == "1" and len(parts) > 1 else int(re.match(r"\d+", parts[0]).group())
-    except (AttributeError, ValueError):
-        return 0
+    if parts[0] == "1" and len(parts) > 1:
+        parts = parts[1:]
+    match = re.match(r"\d+", parts[0])
+    return int(match.group()) if match else 0
 
 
 def inspect_home(home: Path, source: str) -> JavaRuntime | None:
@@ -122,7 +122,7 @@ def use_java(environ: MutableMapping[str, str]) -> JavaRuntime:
     environ["JAVA_HOME"] = str(runtime.home)
     path = environ.get("PATH", os.defpath)
     on_path = shutil.which("java", path=path)
-    if on_path is None or Path(os.path.realpath(on_path)).parent.parent != Path(os.path.realpath(runtime.home)):
+    if on_path is None or Path(os.path.realpath(on_path)).parent.parent != runtime.home.resolve():
         environ["PATH"] = os.pathsep.join([str(runtime.bin), path])
     return runtime
 

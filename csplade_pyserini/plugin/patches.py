@@ -52,8 +52,7 @@ def patch_impact_searcher(module) -> None:
     searcher = getattr(module, "LuceneImpactSearcher", None)
     original = getattr(searcher, "__dict__", {}).get("_init_query_encoder_from_str")
     if not isinstance(original, staticmethod):
-        raise CspladeError(f"cannot plug into this Pyserini ({module.__file__}): LuceneImpactSearcher."
-                           f"_init_query_encoder_from_str not found; set CSPLADE_PYSERINI_HOOK=0 to disable the plug-in")
+        raise _cannot_plug_in(module, "LuceneImpactSearcher._init_query_encoder_from_str")
     pyserini_init = original.__func__
 
     def _init_query_encoder_from_str(query_encoder):
@@ -72,9 +71,13 @@ def patch_encode(module) -> None:
     install_excepthook()
     class_map = getattr(module, "document_encoder_class_map", None)
     if not isinstance(class_map, dict):
-        raise CspladeError(f"cannot plug into this Pyserini ({module.__file__}): document_encoder_class_map not "
-                           f"found; set CSPLADE_PYSERINI_HOOK=0 to disable the plug-in")
+        raise _cannot_plug_in(module, "document_encoder_class_map")
     put_first(class_map, PLUGIN_KEY)
+
+
+def _cannot_plug_in(module, missing: str) -> CspladeError:
+    return CspladeError(f"cannot plug into this Pyserini ({module.__file__}): {missing} not found; "
+                        f"set CSPLADE_PYSERINI_HOOK=0 to disable the plug-in")
 
 
 def put_first(class_map: dict, key: str) -> None:

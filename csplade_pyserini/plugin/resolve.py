@@ -1,7 +1,8 @@
 """Which ``--encoder`` names are csplade's, and loading them with one-line errors.
 
 A name is csplade's when it is a directory with ``csplade_config.json``, a preset name (``encoders/``
-and ``$CSPLADE_ENCODERS``), or, not being an existing path, contains ``csplade`` (``org/CSPLADE-qwen3``). Such names never
+and ``$CSPLADE_ENCODERS``), or, not being an existing path, contains ``csplade``
+(``org/CSPLADE-qwen3``). Such names never
 reach Pyserini's own encoders: a failure to load them is an error, not a fallback to MLM SPLADE.
 Names Pyserini does not know either (it would return no encoder) are tried as csplade models too:
 a model directory, then a Hugging Face id.
