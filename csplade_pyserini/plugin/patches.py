@@ -63,7 +63,6 @@ def patch_impact_searcher(module) -> None:
             return make_query_encoder(query_encoder)
         return encoder
 
-    _init_query_encoder_from_str.__wrapped__ = pyserini_init
     searcher._init_query_encoder_from_str = staticmethod(_init_query_encoder_from_str)
 
 
