@@ -1,0 +1,68 @@
+"""Pyserini encoder classes for CSPLADE models: thin adapters over :class:`CspladeModel`.
+
+They follow Pyserini's SPLADE pair (``SpladeQueryEncoder`` / ``SpladeDocumentEncoder``): same
+constructor and ``encode`` signatures, ``**kwargs`` tolerated, and ``{term: int}`` outputs, so they
+work with ``LuceneImpactSearcher``, ``python -m pyserini.search.lucene --impact --encoder NAME`` and
+``python -m pyserini.encode ... encoder --encoder NAME``. Terms and impacts come from
+:meth:`CspladeModel.encode_impacts`, the same code that ``csplade encode`` exports with.
+
+Lengths, prompts and pruning are the model's (its ``csplade_config.json``); Pyserini's
+``max_length``, ``fp16`` and ``add_sep`` arguments are accepted and not used, so a corpus encoded by
+``pyserini.encode`` equals one exported by ``csplade encode``.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from pyserini.encode import DocumentEncoder, QueryEncoder
+
+from ..errors import CspladeError
+from ..model import CspladeModel
+from .resolve import load_encoder_model
+
+
+def _model(model_name_or_path: str | CspladeModel, tokenizer_name: str | None, device: str | None,
+           **overrides: Any) -> CspladeModel:
+    if tokenizer_name is not None:
+        raise CspladeError("tokenizer_name is not supported: a CSPLADE model's own tokenizer defines "
+                           "its terms")
+    if isinstance(model_name_or_path, CspladeModel):
+        return model_name_or_path
+    return load_encoder_model(model_name_or_path, device=device, **overrides)
+
+
+class CspladeQueryEncoder(QueryEncoder):
+    """Encodes a query into ``{Lucene term: int impact}`` for ``LuceneImpactSearcher``.
+
+    ``model_name_or_path``: a model directory, a preset name, a Hugging Face id, or an already loaded
+    :class:`CspladeModel` (to share one model between the query and document encoders).
+    """
+
+    def __init__(self, model_name_or_path: str | CspladeModel, tokenizer_name: str | None = None,
+                 device: str = "cpu", **kwargs: Any) -> None:
+        super().__init__()
+        self.model = _model(model_name_or_path, tokenizer_name, device)
+        self.has_model = True
+
+    def encode(self, text: str, max_length: int | None = None, **kwargs: Any) -> dict[str, int]:
+        return self.model.encode_impacts([text], "query")[0]
+
+
+class CspladeDocumentEncoder(DocumentEncoder):
+    """Encodes batches of documents into ``{Lucene term: int impact}`` (a JsonVectorCollection's vectors).
+
+    ``prefix`` replaces the model's document prompt (``doc_prefix``); ``titles`` are joined to
+    ``texts`` by a space, as ``csplade corpus`` and Anserini's BEIR collections do.
+    """
+
+    def __init__(self, model_name: str | CspladeModel, tokenizer_name: str | None = None, device: str = "cpu",
+                 prefix: str | None = None, batch_size: int = 16, **kwargs: Any) -> None:
+        overrides = {} if prefix is None else {"doc_prefix": prefix}
+        self.model = _model(model_name, tokenizer_name, device, **overrides)
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str | None], titles: Sequence[str | None] | None = None,
+               max_length: int | None = None, add_sep: bool = False, **kwargs: Any) -> list[dict[str, int]]:
+        if titles is not None:
+            texts = [" ".join(part for part in (title, text) if part) for title, text in zip(titles, texts)]
+        return self.model.encode_impacts([text or "" for text in texts], "doc", self.batch_size)

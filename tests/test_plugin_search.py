@@ -1,0 +1,182 @@
+"""End to end on a real Anserini impact index: the scores Pyserini returns are exactly q . d.
+
+A tiny random model encodes a small corpus (``csplade encode``'s library code), Anserini indexes it
+with the literal ``pyserini.index.lucene --impact --pretokenized`` command, and queries go through
+the literal ``pyserini.search.lucene --impact --encoder <model dir>``, ``LuceneImpactSearcher`` with
+``CspladeQueryEncoder`` or a preset name, and ``pyserini.encode``. Every score must equal the dot
+product of the exported integer document vector and the query vector computed here, which holds
+only if term spelling and quantisation agree on both sides. (weight_scale=10 keeps every score
+below 2**24, where Lucene's float32 sums are exact.)
+
+Pyserini drops query terms with idf <= --min-idf (default 0, i.e. terms found in *every* document;
+a random model gives many). The CLI test passes ``--min-idf -1`` and expects the full dot product;
+the in-process test keeps the default and expects the dot product over the remaining terms.
+"""
+import json
+import os
+import shutil
+
+import pytest
+
+from csplade_pyserini.encode import ExportInfo, encode_corpus
+from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.indexing import build_index, parse_counters
+from csplade_pyserini.loading import load_model
+from pyserini_helpers import expected_scores, index_with_anserini, pyserini, read_vectors, run_scores
+from tiny import CORPUS, save_tiny
+
+DOCS = {f"d{i}": text for i, text in enumerate(dict.fromkeys(CORPUS))}
+DOCS["d99"] = "100% of the naïve café tests pass"
+QUERIES = {"q1": "lazy dog", "q2": "protein cell death", "q3": "100% antibody vaccine", "q4": "sparse index"}
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("plugin-search")
+
+
+@pytest.fixture(scope="module")
+def model_dir(work):
+    return save_tiny(work / "model", "llama", weight_scale=10)
+
+
+@pytest.fixture(scope="module")
+def model(model_dir):
+    return load_model(str(model_dir))
+
+
+@pytest.fixture(scope="module")
+def presets(work, model_dir):
+    """``csplade`` (the default preset's name) -> the tiny model, via $CSPLADE_ENCODERS."""
+    directory = work / "presets"
+    directory.mkdir()
+    config = json.loads((model_dir / "csplade_config.json").read_text())
+    (directory / "csplade.json").write_text(json.dumps({"model": str(model_dir), "config": config}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSPLADE_ENCODERS", str(directory))
+        yield directory
+
+
+@pytest.fixture(scope="module")
+def corpus(work):
+    path = work / "corpus.jsonl"
+    lines = (json.dumps({"id": i, "contents": text}, ensure_ascii=False) for i, text in DOCS.items())
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def topics(work):
+    path = work / "topics.tsv"
+    path.write_text("".join(f"{qid}\t{text}\n" for qid, text in QUERIES.items()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def vectors(work, model, corpus):
+    """The exported JsonVectorCollection: {docid: {term: int}}, and a directory Anserini may read."""
+    out = work / "vectors"
+    info = ExportInfo(encoder="tiny", corpus=str(corpus), shard_num=1, compress=False, dtype="float32",
+                      batch_size=4)
+    shard = encode_corpus(model, corpus, out, info, batch_size=4)
+    collection = work / "collection"  # Anserini reads every file of a directory: the shard alone
+    collection.mkdir()
+    shutil.copy(shard, collection)
+    return read_vectors(shard), collection
+
+
+@pytest.fixture(scope="module")
+def index(work, vectors):
+    docs, collection = vectors
+    path = work / "index"
+    result = index_with_anserini(collection, path)
+    assert parse_counters((result.stdout + result.stderr).splitlines())["indexed"] == len(docs)
+    return path
+
+
+@pytest.fixture(scope="module")
+def query_vectors(model):
+    return dict(zip(QUERIES, model.encode_impacts(list(QUERIES.values()), "query")))
+
+
+def test_exported_terms_include_escaped_and_non_ascii_pieces(vectors):
+    terms = {term for vector in vectors[0].values() for term in vector}
+    assert "%25" in terms  # the byte-level piece '%' percent-encoded
+    assert any(term.startswith("Ġ") for term in terms) and any(not term.isascii() for term in terms)
+
+
+def test_literal_search_cli_with_a_model_directory_scores_dot_products(
+        work, model_dir, index, topics, vectors, query_vectors):
+    docs = vectors[0]
+    run = work / "run.cli.txt"
+    pyserini("pyserini.search.lucene", "--index", index, "--topics", topics, "--output", run, "--impact",
+             "--encoder", model_dir, "--min-idf", -1, "--hits", 100)
+    scores = run_scores(run)
+    for qid, query in query_vectors.items():
+        expected = expected_scores(query, docs)
+        assert expected and scores[qid] == expected, qid
+    everywhere = set.intersection(*(set(v) for v in docs.values()))
+    assert any(set(q) & everywhere for q in query_vectors.values())  # so --min-idf -1 mattered
+
+
+def _hits(hits):
+    return {hit.docid: hit.score for hit in hits}
+
+
+def test_impact_searcher_with_csplade_query_encoder_and_preset_name(
+        index, vectors, model, presets, query_vectors):
+    from pyserini.search.lucene import LuceneImpactSearcher
+
+    from csplade_pyserini.plugin import CspladeQueryEncoder
+
+    docs = vectors[0]
+    searcher = LuceneImpactSearcher(str(index), CspladeQueryEncoder(model))  # default min_idf=0
+    by_name = LuceneImpactSearcher(str(index), "csplade")  # the default preset's name, via the plug-in
+    assert isinstance(by_name.query_encoder, CspladeQueryEncoder)
+    batch = by_name.batch_search(list(QUERIES.values()), list(QUERIES), k=100, threads=2)
+    dropped = 0
+    for qid, text in QUERIES.items():
+        expected = expected_scores(query_vectors[qid], docs, min_idf=0)
+        dropped += expected != expected_scores(query_vectors[qid], docs)
+        assert _hits(searcher.search(text, k=100)) == expected
+        assert _hits(batch[qid]) == expected
+    assert dropped  # terms found in every document were really left out
+
+
+def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(
+        work, model_dir, corpus, vectors, query_vectors):
+    from pyserini.search.lucene import LuceneImpactSearcher
+
+    from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
+
+    out = work / "pyserini-encode"
+    pyserini("pyserini.encode", "input", "--corpus", corpus, "output", "--embeddings", out,
+             "encoder", "--encoder", model_dir, "--device", "cpu", "--batch-size", 4)
+    assert read_vectors(out / "embeddings.jsonl") == vectors[0]
+    info = build_index(out, work / "index-pyserini-encode", quiet=True)
+    assert info.indexed == len(DOCS)
+    searcher = LuceneImpactSearcher(str(work / "index-pyserini-encode"), CspladeQueryEncoder(str(model_dir)),
+                                    min_idf=-1)
+    for qid, text in QUERIES.items():
+        assert _hits(searcher.search(text, k=100)) == expected_scores(query_vectors[qid], vectors[0])
+
+
+def test_unknown_encoder_is_our_one_line_error(work, index, topics, presets):
+    result = pyserini("pyserini.search.lucene", "--index", index, "--topics", topics,
+                      "--output", work / "none.txt", "--impact", "--encoder", "no-such-encoder",
+                      check=False, env={"CSPLADE_ENCODERS": str(presets)})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "NoneType" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("csplade: error: unknown encoder 'no-such-encoder'")
+    assert "presets: csplade" in errors[0]
+    assert not (work / "none.txt").exists()
+
+
+def test_a_csplade_name_never_falls_back_to_pyserini_splade(index, presets):
+    from pyserini.search.lucene import LuceneImpactSearcher
+
+    with pytest.raises(CspladeError, match="unknown encoder 'org/csplade-missing'.*presets: csplade"):
+        LuceneImpactSearcher(str(index), "org/csplade-missing")  # Pyserini alone: SPLADE, from the hub
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
