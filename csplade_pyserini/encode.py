@@ -6,8 +6,6 @@ every block so that an interrupted run resumes from the last complete line.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -15,26 +13,9 @@ from typing import Iterable, Iterator
 from tqdm import tqdm
 
 from .data import Document, count_lines, read_corpus
-from .export import ShardWriter
+from .errors import CspladeError
+from .export import ExportInfo, ShardWriter
 from .model import CspladeModel
-
-EXPORT_INFO = "export.json"
-
-
-@dataclass
-class ExportInfo:
-    """Saved beside the vectors (with the encoder's csplade_config.json) so the export describes itself."""
-
-    encoder: str
-    corpus: str
-    shard_num: int
-    compress: bool
-    dtype: str
-    batch_size: int
-
-    def save(self, directory: Path) -> None:
-        (directory / EXPORT_INFO).write_text(json.dumps(asdict(self), indent=2) + "\n")
-
 
 def shard_documents(documents: Iterable[Document], shard_id: int, shard_num: int) -> Iterator[Document]:
     for index, document in enumerate(documents):
@@ -58,7 +39,7 @@ def encode_corpus(
     id_field: str | None = None,
     text_fields: tuple[str, ...] | None = None,
 ) -> Path:
-    """Write shard ``shard_id`` of ``corpus`` as JsonVectorCollection; returns the shard's path."""
+    """Write shard ``shard_id`` of ``corpus`` into ``out_dir/vectors/``; returns the shard's path."""
     out_dir = Path(out_dir)
     writer = ShardWriter(out_dir, shard_id, info.shard_num, info.compress)
     if writer.complete and not force:
@@ -67,6 +48,10 @@ def encode_corpus(
         writer.final_path.unlink(missing_ok=True)
         writer.partial_path.unlink(missing_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
+    previous = ExportInfo.load(out_dir)
+    if previous is not None and (previous.shard_num, previous.compress) != (info.shard_num, info.compress):
+        raise CspladeError(f"{out_dir}: this export was started with --shard-num {previous.shard_num}"
+                           f"{' --gzip' if previous.compress else ''}; use the same flags or a new --output")
     model.config.save(out_dir)
     info.save(out_dir)
     done = writer.resume()

@@ -1,9 +1,11 @@
 """JsonVectorCollection output: one ``{"id", "contents", "vector"}`` object per line.
 
-A shard is written to ``part-SSSSS-of-NNNNN.jsonl.partial`` (a suffix Anserini does not read) and
-renamed to ``.jsonl`` / ``.jsonl.gz`` only when complete, so an interrupted export never looks
-finished. Re-opening an unfinished shard keeps its complete lines (a torn last line is cut off) and
-reports their ids, so encoding resumes where it stopped.
+An export directory holds ``vectors/`` (the JsonVectorCollection: finished shards
+``part-SSSSS-of-NNNNN.jsonl[.gz]`` and nothing else, since Anserini indexes every file below its
+``--input``), ``partial/`` (shards being written) and the metadata (``csplade_config.json``,
+``export.json``). A shard moves into ``vectors/`` only when complete, so an interrupted export never
+looks finished. Re-opening an unfinished shard keeps its complete lines (a torn last line is cut off)
+and reports their ids, so encoding resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -11,12 +13,43 @@ import gzip
 import json
 import os
 import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import CspladeError
 from .terms import MAX_TERM_CHARS, _unsafe
 
 PARTIAL_SUFFIX = ".partial"
+VECTORS_DIR = "vectors"
+PARTIAL_DIR = "partial"
+
+
+EXPORT_INFO = "export.json"
+
+
+@dataclass
+class ExportInfo:
+    """Saved beside the vectors (with the encoder's csplade_config.json) so the export describes itself."""
+
+    encoder: str
+    corpus: str
+    shard_num: int
+    compress: bool
+    dtype: str
+    batch_size: int
+
+    def save(self, directory: Path) -> None:
+        (directory / EXPORT_INFO).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> "ExportInfo | None":
+        path = directory / EXPORT_INFO
+        if not path.is_file():
+            return None
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (ValueError, TypeError):
+            raise CspladeError(f"{path}: not a valid export description") from None
 
 
 def shard_name(shard_id: int, shard_num: int, compress: bool) -> str:
@@ -39,12 +72,12 @@ def _unsafe_char(char: str) -> bool:
 class ShardWriter:
     """Streams one shard of a JsonVectorCollection, atomically, with resume."""
 
-    def __init__(self, out_dir: str | Path, shard_id: int = 0, shard_num: int = 1, compress: bool = False) -> None:
+    def __init__(self, export_dir: str | Path, shard_id: int = 0, shard_num: int = 1, compress: bool = False) -> None:
         if not 0 <= shard_id < shard_num:
             raise CspladeError(f"--shard-id must be in [0, {shard_num}), got {shard_id}")
-        self.out_dir = Path(out_dir)
-        self.final_path = self.out_dir / shard_name(shard_id, shard_num, compress)
-        self.partial_path = self.out_dir / (shard_name(shard_id, shard_num, False) + PARTIAL_SUFFIX)
+        export_dir = Path(export_dir)
+        self.final_path = export_dir / VECTORS_DIR / shard_name(shard_id, shard_num, compress)
+        self.partial_path = export_dir / PARTIAL_DIR / (shard_name(shard_id, shard_num, False) + PARTIAL_SUFFIX)
         self.compress = compress
         self._handle = None
         self.written = 0
@@ -76,7 +109,7 @@ class ShardWriter:
     def write(self, doc_id: str, contents: str, vector: dict[str, int]) -> None:
         check_vector(vector, f"document {doc_id!r}")
         if self._handle is None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self.partial_path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self.partial_path, "a", encoding="utf-8")
         record = {"id": doc_id, "contents": contents, "vector": vector}
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -94,8 +127,9 @@ class ShardWriter:
     def finish(self) -> Path:
         """Make the shard visible under its final name (compressing it if asked)."""
         self.close()
+        self.final_path.parent.mkdir(parents=True, exist_ok=True)
         if not self.partial_path.exists():  # an empty shard
-            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self.partial_path.parent.mkdir(parents=True, exist_ok=True)
             self.partial_path.touch()
         if self.compress:
             staging = self.partial_path.with_name(self.partial_path.name + ".gz")
@@ -115,9 +149,21 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def count_vectors(path: str | Path) -> int:
-    """Documents in a JsonVectorCollection file or directory (finished shards only)."""
+def collection_dir(path: str | Path) -> Path:
+    """The JsonVectorCollection of an export directory (its ``vectors/``), or ``path`` itself."""
     path = Path(path)
+    return path / VECTORS_DIR if (path / VECTORS_DIR).is_dir() else path
+
+
+def unfinished_shards(export_dir: str | Path) -> list[Path]:
+    """Shards of an export directory that are still being written."""
+    partial = Path(export_dir) / PARTIAL_DIR
+    return sorted(partial.glob(f"*{PARTIAL_SUFFIX}")) if partial.is_dir() else []
+
+
+def count_vectors(path: str | Path) -> int:
+    """Documents in a JsonVectorCollection file, directory or export directory (finished shards only)."""
+    path = collection_dir(path)
     files = [path] if path.is_file() else sorted(p for p in path.iterdir()
                                                  if p.name.endswith((".jsonl", ".jsonl.gz", ".json")))
     total = 0

@@ -29,7 +29,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from .errors import CspladeError
-from .export import PARTIAL_SUFFIX, check_vector
+from .export import EXPORT_INFO, PARTIAL_SUFFIX, check_vector, collection_dir, unfinished_shards
 from .pyserini_cli import run_pyserini
 
 INDEX_INFO = "csplade_index.json"
@@ -61,21 +61,40 @@ class IndexInfo:
 
 
 def collection_files(source: str | Path) -> list[Path]:
-    """The finished ``.jsonl``/``.jsonl.gz`` files of a collection file or directory (top level)."""
+    """The finished ``.jsonl``/``.jsonl.gz`` files of a collection file or directory (top level).
+
+    For an export directory of ``csplade encode`` (with ``vectors/``), every shard named by its
+    ``export.json`` must be finished.
+    """
     source = Path(source)
     if source.is_file():
         return [source]
     if not source.is_dir():
         raise CspladeError(f"{source}: no such file or directory")
-    unfinished = sorted(p.name for p in source.iterdir() if p.name.endswith(PARTIAL_SUFFIX))
+    unfinished = unfinished_shards(source) + sorted(source.glob(f"*{PARTIAL_SUFFIX}"))
     if unfinished:
-        raise CspladeError(f"{source / unfinished[0]}: unfinished shard; complete it with `csplade encode` "
+        raise CspladeError(f"{unfinished[0]}: unfinished shard; complete it with `csplade encode` "
                            f"(it resumes) before indexing")
+    expected = _expected_shards(source)
+    source = collection_dir(source)
     files = sorted(p for p in source.iterdir()
                    if p.is_file() and not p.name.startswith(".") and p.name.endswith(COLLECTION_SUFFIXES))
     if not files:
         raise CspladeError(f"{source}: no .jsonl or .jsonl.gz files to index")
+    if expected is not None and len(files) != expected:
+        raise CspladeError(f"{source}: {len(files)} of {expected} shards are finished; encode the missing "
+                           f"--shard-id values before indexing")
     return files
+
+
+def _expected_shards(export_dir: Path) -> int | None:
+    info = export_dir / EXPORT_INFO
+    if not info.is_file():
+        return None
+    try:
+        return int(json.loads(info.read_text())["shard_num"])
+    except (ValueError, KeyError, TypeError):
+        raise CspladeError(f"{info}: not a valid export description (no shard_num)") from None
 
 
 def _lines(file: Path) -> Iterator[tuple[int, str]]:

@@ -64,7 +64,13 @@ class Preset:
         return None if self.adapter is None else self.path.parent / self.adapter
 
     def csplade_config(self) -> CspladeConfig:
-        return CspladeConfig.from_dict(self.config, source=str(self.path))
+        """The adapter's (else the model directory's) saved config, with the preset's fields on top."""
+        saved: dict[str, Any] = {}
+        for directory in (self.adapter_dir, Path(self.model_source)):
+            if directory is not None and CspladeConfig.exists(directory):
+                saved = CspladeConfig.load(directory).to_dict()
+                break
+        return CspladeConfig.from_dict({**saved, **self.config, "base_model": None}, source=str(self.path))
 
     def load(self, dtype, device: str, attn_implementation: str | None = None):
         """(lm, tokenizer, config) for this preset, the adapter merged in."""

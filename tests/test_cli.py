@@ -38,7 +38,7 @@ def test_encode_writes_a_json_vector_collection(tmp_path, tiny_dir, corpus):
     out = tmp_path / "vectors"
     result = csplade("encode", "--encoder", str(tiny_dir), "--corpus", str(corpus), "--output", str(out))
     assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in (out / "part-00000-of-00001.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (out / "vectors" / "part-00000-of-00001.jsonl").read_text().splitlines()]
     assert [line["id"] for line in lines] == ["d1", "d2", "d3"]
     assert lines[0]["contents"] == "Proteins proteins regulate cell death"
     model = load_model(str(tiny_dir))
@@ -48,6 +48,7 @@ def test_encode_writes_a_json_vector_collection(tmp_path, tiny_dir, corpus):
         assert line["vector"] == vector and line["vector"]
         assert all(type(w) is int and w >= 1 for w in line["vector"].values())
     assert json.loads((out / "csplade_config.json").read_text())["variant"] == "causal"
+    assert [p.name for p in (out / "vectors").iterdir()] == ["part-00000-of-00001.jsonl"]  # Anserini reads all
 
 
 def test_sharded_gzip_encode_covers_the_corpus_once(tmp_path, tiny_dir, corpus):
@@ -58,7 +59,7 @@ def test_sharded_gzip_encode_covers_the_corpus_once(tmp_path, tiny_dir, corpus):
         assert result.returncode == 0, result.stderr
     import gzip
     ids = []
-    for path in sorted(out.glob("*.jsonl.gz")):
+    for path in sorted(out.glob("vectors/*.jsonl.gz")):
         with gzip.open(path, "rt") as handle:
             ids += [json.loads(line)["id"] for line in handle]
     assert sorted(ids) == ["d1", "d2", "d3"]
@@ -82,7 +83,7 @@ def test_bad_corpus_gives_one_line_error(tmp_path, tiny_dir, make_input, message
     result = csplade("encode", "--encoder", str(tiny_dir), "--corpus", str(make_input(tmp_path)),
                      "--output", str(tmp_path / "out"))
     assert_one_line_error(result, message)
-    assert not list(tmp_path.glob("out/*.jsonl"))
+    assert not list(tmp_path.glob("out/vectors/*"))
 
 
 def _write(directory, text):

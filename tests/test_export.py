@@ -21,7 +21,7 @@ def test_a_shard_appears_only_when_finished(tmp_path, compress):
     writer.flush()
     assert not writer.final_path.exists() and writer.partial_path.exists()
     path = writer.finish()
-    assert path.name == f"part-00001-of-00003.jsonl{'.gz' if compress else ''}"
+    assert path == tmp_path / "vectors" / f"part-00001-of-00003.jsonl{'.gz' if compress else ''}"
     assert not writer.partial_path.exists()
     assert _lines(path) == [{"id": "d1", "contents": "text one", "vector": {"Ġfox": 120, "%id7": 3}}]
     assert count_vectors(tmp_path) == 1

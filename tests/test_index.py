@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from csplade_pyserini.export import ShardWriter
+from csplade_pyserini.export import ExportInfo, ShardWriter
 from csplade_pyserini.indexing import INDEX_INFO, build_index, check_counters, parse_counters
 from csplade_pyserini.errors import CspladeError
 
@@ -38,9 +38,11 @@ def leftovers(parent, index_name):
 
 
 def test_index_reads_only_finished_shards_of_an_encode_output(tmp_path):
-    vectors = write_collection(tmp_path / "vectors", GOOD)
+    vectors = tmp_path / "export"
+    write_collection(vectors / "vectors", GOOD)
     (vectors / "csplade_config.json").write_text(json.dumps({"variant": "causal"}, indent=2))
-    (vectors / "export.json").write_text(json.dumps({"encoder": "x"}, indent=2))
+    ExportInfo("tiny", "corpus.jsonl", shard_num=1, compress=False, dtype="float32", batch_size=4).save(vectors)
+    (vectors / "partial").mkdir()  # left empty by a finished export
     result = csplade("index", vectors, tmp_path / "idx", "--threads", 1)
     assert result.returncode == 0, result.stderr
     assert "Exception" not in result.stderr  # Anserini never saw the two metadata files
@@ -68,13 +70,25 @@ def test_index_reads_only_finished_shards_of_an_encode_output(tmp_path):
 
 
 def test_an_unfinished_shard_is_refused(tmp_path):
-    vectors = write_collection(tmp_path / "vectors", GOOD)
-    writer = ShardWriter(vectors, 1, 2)
+    export = tmp_path / "export"
+    write_collection(export / "vectors", GOOD, name="part-00000-of-00002.jsonl")
+    ExportInfo("tiny", "corpus.jsonl", shard_num=2, compress=False, dtype="float32", batch_size=4).save(export)
+    writer = ShardWriter(export, 1, 2)
     writer.write("d4", "d", {"cat": 3})
-    writer.close()  # not finished: part-00001-of-00002.jsonl.partial, which Anserini would index
+    writer.close()  # not finished: partial/part-00001-of-00002.jsonl.partial
+    result = csplade("index", export, tmp_path / "idx")
+    assert_one_line_error(result, "part-00001-of-00002.jsonl.partial: unfinished shard")
+    writer.partial_path.unlink()  # a shard that was never encoded at all
+    result = csplade("index", export, tmp_path / "idx")
+    assert_one_line_error(result, "1 of 2 shards are finished")
+    assert not (tmp_path / "idx").exists()
+
+
+def test_a_stray_partial_file_in_a_collection_is_refused(tmp_path):
+    vectors = write_collection(tmp_path / "vectors", GOOD)
+    (vectors / "part-00001-of-00002.jsonl.partial").write_text('{"id": "d4", "contents": "", "vector": {}}\n')
     result = csplade("index", vectors, tmp_path / "idx")
     assert_one_line_error(result, "part-00001-of-00002.jsonl.partial: unfinished shard")
-    assert not (tmp_path / "idx").exists()
 
 
 def test_a_bad_vector_line_is_a_one_line_error_before_anserini_runs(tmp_path):

@@ -14,11 +14,11 @@ the in-process test keeps the default and expects the dot product over the remai
 """
 import json
 import os
-import shutil
 
 import pytest
 
-from csplade_pyserini.encode import ExportInfo, encode_corpus
+from csplade_pyserini.encode import encode_corpus
+from csplade_pyserini.export import ExportInfo
 from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.indexing import build_index, parse_counters
 from csplade_pyserini.loading import load_model
@@ -79,10 +79,7 @@ def vectors(work, model, corpus):
     info = ExportInfo(encoder="tiny", corpus=str(corpus), shard_num=1, compress=False, dtype="float32",
                       batch_size=4)
     shard = encode_corpus(model, corpus, out, info, batch_size=4)
-    collection = work / "collection"  # Anserini reads every file of a directory: the shard alone
-    collection.mkdir()
-    shutil.copy(shard, collection)
-    return read_vectors(shard), collection
+    return read_vectors(shard), out / "vectors"  # the collection: finished shards only
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,51 @@
+"""Presets in encoders/: a base model + LoRA adapter + config fields that reload as one encoder."""
+import json
+
+import pytest
+import torch
+
+from csplade_pyserini.config import CspladeConfig
+from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.loading import load_model
+from csplade_pyserini.presets import available_presets, get_preset
+
+TEXTS = ["proteins regulate cell death", "the lazy dog"]
+
+
+@pytest.fixture()
+def preset_dir(tmp_path, tiny_dir, monkeypatch):
+    """A preset 'tiny-lora': the tiny model + a random LoRA adapter saved with its own csplade config."""
+    from peft import LoraConfig, get_peft_model
+
+    model = load_model(str(tiny_dir))
+    peft = get_peft_model(model.lm, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                               init_lora_weights=False))
+    adapter = tmp_path / "presets" / "tiny-lora-adapter"
+    peft.save_pretrained(adapter)
+    CspladeConfig(variant="echo", doc_top_k=5, base_model=str(tiny_dir)).save(adapter)
+    preset = {"model": str(tiny_dir), "adapter": "tiny-lora-adapter", "config": {"query_top_k": 3},
+              "description": "a test preset", "metadata": {"ndcg@10": None}}
+    (tmp_path / "presets" / "tiny-lora.json").write_text(json.dumps(preset))
+    monkeypatch.setenv("CSPLADE_ENCODERS", str(tmp_path / "presets"))
+    with torch.no_grad():
+        merged = peft.merge_and_unload()
+    return tmp_path / "presets", merged
+
+
+def test_preset_merges_its_adapter_and_layers_its_config(preset_dir, tiny_dir):
+    _, merged = preset_dir
+    model = load_model("tiny-lora")
+    assert model.config.variant == "echo" and model.config.doc_top_k == 5 and model.config.query_top_k == 3
+    assert model.config.base_model is None
+    reference = load_model(str(tiny_dir), variant="echo", doc_top_k=5, query_top_k=3)
+    assert reference.encode_impacts(TEXTS, "doc") != model.encode_impacts(TEXTS, "doc")  # the adapter matters
+    reference.lm.load_state_dict(merged.state_dict())
+    assert reference.encode_impacts(TEXTS, "doc") == model.encode_impacts(TEXTS, "doc")
+    assert all(len(v) <= 3 for v in model.encode_impacts(TEXTS, "query"))
+
+
+def test_presets_are_listed_and_unknown_names_fail_in_one_line(preset_dir):
+    assert "tiny-lora" in available_presets()
+    assert get_preset("tiny-lora").description == "a test preset"
+    with pytest.raises(CspladeError, match="unknown encoder 'nope'; presets: .*tiny-lora"):
+        get_preset("nope")
