@@ -92,7 +92,8 @@ class CspladeConfig:
         return cls(**data)
 
     def replace(self, **changes: Any) -> "CspladeConfig":
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with ``changes`` applied (None is a value: e.g. ``doc_top_k=None`` removes the cap)."""
+        return self.from_dict({**self.to_dict(), **changes}, source="config override")
 
     def save(self, directory: str | Path) -> Path:
         path = Path(directory) / CONFIG_NAME
