@@ -24,6 +24,9 @@ class CspladeConfig:
 
     variant: ``causal`` (plain), ``echo`` (text fed twice, the second copy pooled) or ``bi``
         (causal mask removed).
+    query_variant: ``echo`` or ``causal`` for the query side only (None = ``variant``). ECHO on queries
+        costs next to nothing (queries are short) while documents stay ``causal``; not in the paper,
+        where both sides share the variant. It cannot be mixed with ``bi``.
     query_prefix / doc_prefix: text put before every query / document (``query: `` / ``passage: ``).
     echo_separator: text between ECHO's first copy and the repeated prefix + second copy.
     query_max_length / doc_max_length: tokens per copy of a text, prefix and specials included.
@@ -36,6 +39,7 @@ class CspladeConfig:
     """
 
     variant: str = "causal"
+    query_variant: str | None = None
     query_prefix: str = "query: "
     doc_prefix: str = "passage: "
     echo_separator: str = "\n"
@@ -56,6 +60,13 @@ class CspladeConfig:
     def validate(self) -> None:
         if self.variant not in VARIANTS:
             raise CspladeError(f"unknown variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
+        if self.query_variant is not None:
+            if self.query_variant not in VARIANTS:
+                raise CspladeError(f"unknown query_variant {self.query_variant!r}; choose one of "
+                                   f"{', '.join(VARIANTS)}")
+            if "bi" in (self.variant, self.query_variant) and self.query_variant != self.variant:
+                raise CspladeError("query_variant can differ from variant only between causal and echo "
+                                   "(bi changes the attention of the whole model)")
         for name, minimum in (("query_max_length", 2), ("doc_max_length", 2), ("pool_chunk_size", 1)):
             if int(getattr(self, name)) < minimum:
                 raise CspladeError(f"{name} must be an integer >= {minimum}, got {getattr(self, name)!r}")
@@ -67,6 +78,9 @@ class CspladeConfig:
             raise CspladeError(f"weight_scale must be > 0, got {self.weight_scale!r}")
 
     # -- per-side accessors -------------------------------------------------------------------
+    def variant_for(self, side: str) -> str:
+        return self.query_variant or self.variant if _side(side) == "query" else self.variant
+
     def prefix(self, side: str) -> str:
         return self.query_prefix if _side(side) == "query" else self.doc_prefix
 

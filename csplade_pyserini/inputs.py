@@ -71,7 +71,7 @@ class InputBuilder:
             flags = _text_token_flags(first, i, len(prefix), first["special_tokens_mask"][i])
             rows.append(ids)
             pooled.append(flags)
-        if config.variant == "echo":
+        if config.variant_for(side) == "echo":
             rows, pooled = self._echo(texts, prefix, first, rows, pooled)
         return self._pad(rows, pooled)
 

@@ -63,3 +63,20 @@ def test_query_and_document_sides_use_their_own_prefix_and_length(tokenizer):
     assert query.input_ids.shape[1] == 4
     assert tokenizer.decode(doc.input_ids[0]).startswith("d: ")
     assert tokenizer.decode(query.input_ids[0]).startswith("q: ")
+
+
+def test_query_variant_echoes_queries_only(tokenizer):
+    config = CspladeConfig(variant="causal", query_variant="echo")
+    builder = InputBuilder(tokenizer, config)
+    query, doc = builder.build([TEXTS[0]], "query"), builder.build([TEXTS[0]], "doc")
+    assert tokenizer.decode(query.input_ids[0]) == f"query: {TEXTS[0]}\nquery: {TEXTS[0]}"
+    assert tokenizer.decode(doc.input_ids[0]) == f"passage: {TEXTS[0]}"
+    assert _pooled_text(tokenizer, query, 0).strip() == TEXTS[0]
+
+
+@pytest.mark.parametrize("variant, query_variant", [("bi", "echo"), ("causal", "bi"), ("echo", "sideways")])
+def test_query_variant_cannot_mix_attention_kinds(variant, query_variant):
+    from csplade_pyserini.errors import CspladeError
+
+    with pytest.raises(CspladeError, match="query_variant"):
+        CspladeConfig(variant=variant, query_variant=query_variant)

@@ -13,6 +13,7 @@ def add_model_options(parser: argparse.ArgumentParser, default: str | None = "cs
                        help="float32 (default), bfloat16, float16, int8 (CPU dynamic quantisation), auto "
                             "(bf16 on CUDA or a CPU with native bf16, else float32)")
     group.add_argument("--variant", choices=("causal", "echo", "bi"), help="override the encoder's variant")
+    group.add_argument("--query-variant", choices=("causal", "echo"), help="override the query side's variant")
     group.add_argument("--query-max-length", type=int)
     group.add_argument("--doc-max-length", type=int)
     group.add_argument("--query-top-k", type=int)
@@ -20,7 +21,7 @@ def add_model_options(parser: argparse.ArgumentParser, default: str | None = "cs
     group.add_argument("--weight-scale", type=float, help="impact = round(weight * scale)")
 
 
-OVERRIDES = ("variant", "query_max_length", "doc_max_length", "query_top_k", "doc_top_k", "weight_scale")
+OVERRIDES = ("variant", "query_variant", "query_max_length", "doc_max_length", "query_top_k", "doc_top_k", "weight_scale")
 
 
 def load_from_args(args: argparse.Namespace):

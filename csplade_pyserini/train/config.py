@@ -176,6 +176,8 @@ class TrainConfig(LoopConfig):
     train_query_top_k: int | None = _f(None, "keep only the top-k query weights in the training forward")
     train_doc_top_k: int | None = _f(None, "keep only the top-k document weights in the training forward")
     epochs: float | None = _f(None, "passes over the training queries (instead of --steps)")
+    query_variant: str | None = _f(None, "echo or causal for queries only (default: --variant); not with bi",
+                                   choices=VARIANTS)
     query_prefix: str | None = _f(None, "text before every query (default: the start model's, 'query: ')")
     doc_prefix: str | None = _f(None, "text before every document (default: 'passage: ')")
     query_max_length: int | None = _f(None, "query tokens (default: the start model's, 32)")

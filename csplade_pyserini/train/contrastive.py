@@ -111,7 +111,7 @@ class ContrastiveTask:
 def export_overrides(config: TrainConfig) -> dict[str, Any]:
     """CspladeConfig fields set by the training config (None = keep the start model's)."""
     overrides = {name: getattr(config, name) for name in
-                 ("query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
+                 ("query_variant", "query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
                  if getattr(config, name) is not None}
     for name in ("query_top_k", "doc_top_k"):
         value = getattr(config, name)
