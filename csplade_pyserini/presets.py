@@ -2,7 +2,9 @@
 
 A preset file holds ``model`` (a base model name such as ``smollm2-135m``, a directory relative to
 the preset file, or a hub id), optionally ``adapter`` (a LoRA adapter directory relative to the
-preset file), ``config`` (CspladeConfig fields) and free-form ``metadata``. Extra presets can be
+preset file, or a list of them, merged in order: e.g. an adaptation adapter, then the contrastive
+one trained on top of it), ``config`` (CspladeConfig fields layered over the last adapter's saved
+config) and free-form ``metadata``. Extra presets can be
 put in the directories listed in ``$CSPLADE_ENCODERS`` (separated by ``:``), which come first.
 """
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Preset:
     name: str
     path: Path
     model: str
-    adapter: str | None = None
+    adapter: str | list[str] | None = None
     config: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -60,14 +62,15 @@ class Preset:
         return self._relative(self.model)
 
     @property
-    def adapter_dir(self) -> Path | None:
-        return None if self.adapter is None else self.path.parent / self.adapter
+    def adapter_dirs(self) -> list[Path]:
+        names = [self.adapter] if isinstance(self.adapter, str) else list(self.adapter or [])
+        return [self.path.parent / name for name in names]
 
     def csplade_config(self) -> CspladeConfig:
         """The adapter's (else the model directory's) saved config, with the preset's fields on top."""
         saved: dict[str, Any] = {}
-        for directory in (self.adapter_dir, Path(self.model_source)):
-            if directory is not None and CspladeConfig.exists(directory):
+        for directory in [*reversed(self.adapter_dirs), Path(self.model_source)]:
+            if CspladeConfig.exists(directory):
                 saved = CspladeConfig.load(directory).to_dict()
                 break
         return CspladeConfig.from_dict({**saved, **self.config, "base_model": None}, source=str(self.path))
@@ -76,12 +79,13 @@ class Preset:
         """(lm, tokenizer, config) for this preset, the adapter merged in."""
         from .loading import load_lm, merge_adapter
 
+        config = self.csplade_config()
         lm, tokenizer = load_lm(self.model_source, dtype, device, attn_implementation)
-        if self.adapter_dir is not None:
-            if not (self.adapter_dir / "adapter_config.json").is_file():
-                raise CspladeError(f"{self.path}: adapter directory {self.adapter_dir} has no adapter_config.json")
-            lm = merge_adapter(lm, self.adapter_dir)
-        return lm, tokenizer, self.csplade_config()
+        for adapter in self.adapter_dirs:
+            if not (adapter / "adapter_config.json").is_file():
+                raise CspladeError(f"{self.path}: adapter directory {adapter} has no adapter_config.json")
+            lm = merge_adapter(lm, adapter)
+        return lm, tokenizer, config
 
 
 def available_presets() -> dict[str, Path]:

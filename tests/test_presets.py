@@ -49,3 +49,24 @@ def test_presets_are_listed_and_unknown_names_fail_in_one_line(preset_dir):
     assert get_preset("tiny-lora").description == "a test preset"
     with pytest.raises(CspladeError, match="unknown encoder 'nope'; presets: .*tiny-lora"):
         get_preset("nope")
+
+
+def test_a_list_of_adapters_is_merged_in_order(tmp_path, tiny_dir, monkeypatch):
+    from peft import LoraConfig, get_peft_model
+
+    presets = tmp_path / "presets"
+    merged = load_model(str(tiny_dir)).lm
+    for number, name in enumerate(("first", "second")):
+        torch.manual_seed(number)
+        peft = get_peft_model(merged, LoraConfig(r=2, target_modules=["q_proj", "o_proj"], init_lora_weights=False))
+        peft.save_pretrained(presets / name)
+        with torch.no_grad():
+            merged = peft.merge_and_unload()
+    CspladeConfig(doc_top_k=9).save(presets / "second")
+    (presets / "stacked.json").write_text(json.dumps({"model": str(tiny_dir), "adapter": ["first", "second"]}))
+    monkeypatch.setenv("CSPLADE_ENCODERS", str(presets))
+    model = load_model("stacked")
+    assert model.config.doc_top_k == 9
+    reference = load_model(str(tiny_dir), doc_top_k=9)
+    reference.lm.load_state_dict(merged.state_dict())
+    assert reference.encode_impacts(TEXTS, "doc") == model.encode_impacts(TEXTS, "doc")
