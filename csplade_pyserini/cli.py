@@ -12,7 +12,8 @@ import sys
 
 from .errors import CspladeError
 
-COMMAND_MODULES = ("encode", "inspect", "datasets", "index", "models", "train", "bench")
+COMMAND_MODULES = ("encode", "encode_queries", "inspect", "datasets", "index", "models", "train", "bench",
+                   "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

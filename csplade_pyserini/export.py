@@ -2,7 +2,8 @@
 
 An export directory holds ``vectors/`` (the JsonVectorCollection: finished shards
 ``part-SSSSS-of-NNNNN.jsonl[.gz]`` and nothing else, since Anserini indexes every file below its
-``--input``), ``partial/`` (shards being written) and the metadata (``csplade_config.json``,
+``--input``), ``partial/`` (shards being written), ``stats/`` (one :class:`ShardStats` per finished
+shard: documents, non-zero terms, encoding time) and the metadata (``csplade_config.json``,
 ``export.json``). A shard moves into ``vectors/`` only when complete, so an interrupted export never
 looks finished. Re-opening an unfinished shard keeps its complete lines (a torn last line is cut off)
 and reports their ids, so encoding resumes where it stopped.
@@ -13,6 +14,7 @@ import gzip
 import json
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from .terms import MAX_TERM_CHARS, _unsafe
 PARTIAL_SUFFIX = ".partial"
 VECTORS_DIR = "vectors"
 PARTIAL_DIR = "partial"
+STATS_DIR = "stats"
 
 
 EXPORT_INFO = "export.json"
@@ -52,6 +55,40 @@ class ExportInfo:
             raise CspladeError(f"{path}: not a valid export description") from None
 
 
+@dataclass
+class ShardStats:
+    """Saved as ``stats/<shard>.json`` when a shard is finished (what ``csplade report`` summarises)."""
+
+    documents: int
+    terms: int  # non-zero terms over all its documents
+    seconds: float  # wall time of the run that finished the shard (model loading excluded)
+    resumed: int = 0  # documents written by an earlier, interrupted run (not in ``seconds``)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".tmp.{path.name}")
+        staging.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        os.replace(staging, path)
+
+
+def shard_stats(export_dir: str | Path) -> list[ShardStats] | None:
+    """The stats of every finished shard of an export directory, or None if a shard has none."""
+    export_dir = Path(export_dir)
+    vectors = export_dir / VECTORS_DIR
+    shards = sorted(p for p in vectors.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz"))) \
+        if vectors.is_dir() else []
+    stats = []
+    for shard in shards:
+        path = export_dir / STATS_DIR / f"{shard.name}.json"
+        if not path.is_file():
+            return None
+        try:
+            stats.append(ShardStats(**json.loads(path.read_text())))
+        except (ValueError, TypeError):
+            raise CspladeError(f"{path}: not a valid shard statistics file") from None
+    return stats or None
+
+
 def shard_name(shard_id: int, shard_num: int, compress: bool) -> str:
     return f"part-{shard_id:05d}-of-{shard_num:05d}.jsonl" + (".gz" if compress else "")
 
@@ -78,9 +115,13 @@ class ShardWriter:
         export_dir = Path(export_dir)
         self.final_path = export_dir / VECTORS_DIR / shard_name(shard_id, shard_num, compress)
         self.partial_path = export_dir / PARTIAL_DIR / (shard_name(shard_id, shard_num, False) + PARTIAL_SUFFIX)
+        self.stats_path = export_dir / STATS_DIR / f"{self.final_path.name}.json"
         self.compress = compress
         self._handle = None
         self.written = 0
+        self.terms = 0
+        self.resumed = 0
+        self.started = time.monotonic()
 
     @property
     def complete(self) -> bool:
@@ -97,13 +138,15 @@ class ShardWriter:
                 if not raw.endswith(b"\n"):
                     break
                 try:
-                    done.add(str(json.loads(raw)["id"]))
+                    record = json.loads(raw)
+                    done.add(str(record["id"]))
+                    self.terms += len(record.get("vector") or {})
                 except (ValueError, KeyError):
                     break
                 good += len(raw)
         with open(self.partial_path, "r+b") as handle:
             handle.truncate(good)
-        self.written = len(done)
+        self.written = self.resumed = len(done)
         return done
 
     def write(self, doc_id: str, contents: str, vector: dict[str, int]) -> None:
@@ -114,6 +157,7 @@ class ShardWriter:
         record = {"id": doc_id, "contents": contents, "vector": vector}
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.written += 1
+        self.terms += len(vector)
 
     def flush(self) -> None:
         if self._handle is not None:
@@ -125,8 +169,10 @@ class ShardWriter:
             self._handle = None
 
     def finish(self) -> Path:
-        """Make the shard visible under its final name (compressing it if asked)."""
+        """Make the shard visible under its final name (compressing it if asked), its stats beside it."""
         self.close()
+        ShardStats(documents=self.written, terms=self.terms, seconds=round(time.monotonic() - self.started, 2),
+                   resumed=self.resumed).save(self.stats_path)
         self.final_path.parent.mkdir(parents=True, exist_ok=True)
         if not self.partial_path.exists():  # an empty shard
             self.partial_path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.export import ShardWriter, check_vector, count_vectors
+from csplade_pyserini.export import ShardStats, ShardWriter, check_vector, count_vectors, shard_stats
 
 
 def _lines(path):
@@ -39,6 +39,25 @@ def test_resume_keeps_complete_lines_and_cuts_a_torn_one(tmp_path):
     again.write("d3", "t", {"a": 2})
     lines = _lines(again.finish())
     assert [line["id"] for line in lines] == ["d0", "d1", "d2", "d3"]
+
+
+def test_a_finished_shard_records_its_documents_terms_and_time(tmp_path):
+    writer = ShardWriter(tmp_path, 0, 2)
+    writer.write("d0", "t", {"a": 1, "b": 2})
+    writer.close()  # interrupted
+    again = ShardWriter(tmp_path, 0, 2)
+    assert again.resume() == {"d0"}
+    again.write("d1", "t", {"a": 5})
+    again.finish()
+    assert shard_stats(tmp_path) is not None
+    (stats,) = shard_stats(tmp_path)
+    assert (stats.documents, stats.terms, stats.resumed) == (2, 3, 1) and stats.seconds >= 0
+    assert json.loads((tmp_path / "stats" / "part-00000-of-00002.jsonl.json").read_text())["terms"] == 3
+    ShardWriter(tmp_path, 1, 2).finish()  # an empty shard
+    assert [(s.documents, s.terms) for s in shard_stats(tmp_path)] == [(2, 3), (0, 0)]
+    (tmp_path / "stats" / "part-00001-of-00002.jsonl.json").unlink()
+    assert shard_stats(tmp_path) is None  # not every shard has its stats
+    assert ShardStats(1, 1, 0.5) == ShardStats(documents=1, terms=1, seconds=0.5, resumed=0)
 
 
 @pytest.mark.parametrize("vector, problem", [

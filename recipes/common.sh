@@ -1,0 +1,68 @@
+# Plumbing shared by the recipes (sourced by them, not run). After sourcing, the working directory is
+# the repository root and these are set:
+#   PY        the Python that runs csplade and Pyserini (default .venv/bin/python, made by setup.sh
+#             unless CSPLADE_SKIP_SETUP=1); every tool is called as "$PY" -m csplade_pyserini ... /
+#             "$PY" -m pyserini...
+#   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
+#   IR_DATASETS_HOME  see irds_home below
+# and these functions are defined: say, irds_home, smoke_model, run_shards, finish_run.
+
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO=$(pwd)
+SMOKE=${SMOKE:-0}
+
+if [ "${CSPLADE_SKIP_SETUP:-0}" != 1 ] && [ -z "${PY:-}" ]; then  # PY given: use that Python
+  bash recipes/setup.sh
+fi
+PY=${PY:-.venv/bin/python}
+export HF_HUB_DISABLE_PROGRESS_BARS=${HF_HUB_DISABLE_PROGRESS_BARS:-1} TOKENIZERS_PARALLELISM=false
+# Smoke mode runs tiny models, often several processes at once: one thread each is much faster on a busy CPU.
+[ "$SMOKE" = 1 ] && export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+say() { printf '\n[%s %ss] %s\n' "$(basename "$0" .sh)" "$SECONDS" "$*" >&2; }
+
+# ir_datasets downloads into $IR_DATASETS_HOME (default ~/.ir_datasets). When it is unset and the
+# project's read-only copy of the data sits next to the repository (../shared/ir_datasets, on offline
+# machines), point it at a link farm in WORK_DIR: ir_datasets writes into its home, so it cannot use the
+# read-only folder itself, and linking each dataset folder (beir/scifact) leaves the others free to
+# download.
+irds_home() {
+  local shared=$REPO/../shared/ir_datasets dataset
+  if [ -n "${IR_DATASETS_HOME:-}" ] || [ ! -d "$shared" ]; then return; fi
+  export IR_DATASETS_HOME=$1/ir_datasets
+  for dataset in "$shared"/*/*; do
+    [ -d "$dataset" ] || continue
+    mkdir -p "$IR_DATASETS_HOME/$(basename "$(dirname "$dataset")")"
+    ln -sfn "$(cd "$dataset" && pwd)" "$IR_DATASETS_HOME/${dataset#"$shared"/}"
+  done
+  say "IR_DATASETS_HOME=$IR_DATASETS_HOME (links to $shared)"
+}
+
+# smoke_model DIR: a tiny random encoder directory (made once).
+smoke_model() {
+  [ -d "$1" ] || "$PY" recipes/smoke.py model "$1" >/dev/null
+  echo "$1"
+}
+
+# run_shards N COMMAND...: run COMMAND --shard-id i --shard-num N for i = 0..N-1 at the same time, shard i
+# on GPU i (CUDA_VISIBLE_DEVICES=i); fails if any shard fails.
+run_shards() {
+  local shards=$1 i pids=() failed=0
+  shift
+  for ((i = 0; i < shards; i++)); do
+    CUDA_VISIBLE_DEVICES=$i "$@" --shard-id "$i" --shard-num "$shards" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || failed=1; done
+  return "$failed"
+}
+
+# finish_run RUN: move the run file that a search wrote to RUN.tmp onto RUN, unless it is empty.
+finish_run() {
+  if [ ! -s "$1.tmp" ]; then
+    echo "$(basename "$0"): the search wrote no hits to $1.tmp (are all query terms in every document?)" >&2
+    return 1
+  fi
+  mv "$1.tmp" "$1"
+}

@@ -1,0 +1,166 @@
+"""The recipes in smoke mode (SMOKE=1): every command and flag they use runs, end to end, on a tiny
+random model and a slice of BEIR SciFact, and each prints its table. The numbers mean nothing, except
+BM25's: the slice keeps every judged document, so BM25 must find them."""
+import importlib.util
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from csplade_pyserini.data import read_run
+
+REPO = Path(__file__).resolve().parent.parent
+RECIPES = REPO / "recipes"
+
+
+@pytest.fixture(scope="module")
+def smoke_model(tmp_path_factory) -> Path:
+    """One tiny encoder shared by every recipe (the one `recipes/smoke.py model` makes)."""
+    spec = importlib.util.spec_from_file_location("smoke", RECIPES / "smoke.py")
+    smoke = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(smoke)
+    return smoke.make_model(tmp_path_factory.mktemp("smoke") / "tiny-encoder")
+
+
+def recipe(script: str, *args, **env) -> subprocess.CompletedProcess:
+    """``bash recipes/SCRIPT ARGS`` in smoke mode with this Python; the table is on stdout."""
+    environ = {**os.environ, "SMOKE": "1", "PY": sys.executable, "CSPLADE_SKIP_SETUP": "1",
+               "OMP_NUM_THREADS": "1", **{k: str(v) for k, v in env.items()}}
+    environ = {k: v for k, v in environ.items() if v != "<unset>"}
+    result = subprocess.run(["bash", str(RECIPES / script), *map(str, args)], capture_output=True, text=True,
+                            env=environ, cwd="/")
+    assert result.returncode == 0, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-5000:]}"
+    return result
+
+
+def parse_table(text: str) -> dict[str, dict[str, str]]:
+    """{run name: {column: cell}} of the Markdown table(s) in ``text`` (a header is the line before |---|)."""
+    rows: dict[str, dict[str, str]] = {}
+    header: list[str] = []
+    previous: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header, previous = [], []
+            continue
+        if set(line.strip()) <= set("|-"):
+            header = previous
+            rows.pop(header[0], None)
+            continue
+        previous = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if header:
+            rows[previous[0]] = dict(zip(header, previous))
+        else:
+            rows[previous[0]] = {}
+    return rows
+
+
+def score(cell: str) -> float:
+    value = float(cell)
+    assert 0.0 <= value <= 1.0, cell
+    return value
+
+
+def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_path):
+    work = tmp_path / "quickstart"
+    # IR_DATASETS_HOME unset: the recipe links ../shared/ir_datasets into WORK (offline here)
+    first = recipe("quickstart.sh", ENCODER=smoke_model, WORK=work, IR_DATASETS_HOME="<unset>")
+    assert (work / "ir_datasets" / "beir" / "scifact").is_symlink()
+    table = parse_table(first.stdout)
+    csplade, bm25 = table[f"CSPLADE ({smoke_model.name})"], table["BM25"]
+    assert list(csplade) == ["run", "nDCG@10", "R@100", "index", "terms/doc", "terms/query", "encode"]
+    score(csplade["nDCG@10"])
+    score(csplade["R@100"])
+    assert score(bm25["nDCG@10"]) > 0.3 and score(bm25["R@100"]) > 0.5  # judged documents are in the slice
+    assert re.fullmatch(r"\d+\.\d (KB|MB)", csplade["index"]) and re.fullmatch(r"\d+\.\d (KB|MB)", bm25["index"])
+    assert 0 < float(csplade["terms/doc"]) <= 32  # the smoke model keeps 32 terms per document
+    assert float(csplade["terms/query"]) > 0 and re.fullmatch(r"\d+s", csplade["encode"])
+    assert bm25["terms/doc"] == bm25["encode"] == "–"
+
+    report = json.loads((work / "report.json").read_text())
+    assert [run["name"] for run in report["runs"]] == list(table)
+    assert f"{report['runs'][1]['scores']['nDCG@10']:.4f}" == bm25["nDCG@10"]
+    assert parse_table((work / "report.md").read_text()) == table
+    run = read_run(work / "runs" / "csplade.trec")
+    assert len(run) == 20 and all(len(hits) <= 1000 for hits in run.values())
+
+    # the query vectors counted in the table are those the searcher used (Pyserini's cached-query reader)
+    from pyserini.encode import CachedDataQueryEncoder
+
+    from csplade_pyserini.data import read_topics
+    from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
+
+    cached, live = CachedDataQueryEncoder(str(work / "queries.jsonl")), CspladeQueryEncoder(str(smoke_model))
+    assert all(cached.encode(text) == live.encode(text) for text in read_topics(work / "data" / "topics.tsv").values())
+
+    again = recipe("quickstart.sh", ENCODER=smoke_model, WORK=work, IR_DATASETS_HOME="<unset>")
+    assert parse_table(again.stdout) == table
+    assert "encode shard" not in again.stderr and "Running" not in again.stderr  # nothing redone
+    other = subprocess.run(["bash", str(RECIPES / "quickstart.sh")], capture_output=True, text=True,
+                           env={**os.environ, "PY": sys.executable, "WORK": str(work), "ENCODER": "csplade"})
+    assert other.returncode == 2 and "was encoded with --encoder" in other.stderr
+
+
+def test_beir_smoke_prints_ndcg_per_dataset_and_the_average(smoke_model, tmp_path):
+    work = tmp_path / "beir"
+    result = recipe("beir.sh", smoke_model, "beir/scifact/test", WORK=work, DEVICE="cpu", GPUS=2)
+    table = parse_table(result.stdout)
+    assert list(table) == ["scifact", "average"]
+    assert table["average"]["nDCG@10"] == table["scifact"]["nDCG@10"]
+    score(table["scifact"]["nDCG@10"])
+    stats = sorted(p.name for p in (work / "scifact" / "encoded" / "stats").iterdir())
+    assert stats == ["part-00000-of-00002.jsonl.json", "part-00001-of-00002.jsonl.json"]  # 2 shards at once
+    assert "(sum of 2 shards)" in table["scifact"]["encode"]
+    report = json.loads((work / "report.json").read_text())
+    assert report["average"] == {"nDCG@10": report["runs"][0]["scores"]["nDCG@10"]}
+
+
+def test_msmarco_recipe_smoke_runs_every_step(smoke_model, tmp_path):
+    work = tmp_path / "msmarco"
+    result = recipe("msmarco-passage/run.sh", WORK=work, BASE_MODEL=smoke_model, VARIANT="bi", CHECKPOINT=2)
+    table = parse_table(result.stdout)
+    assert set(table) == {"BM25 dev", "CSPLADE-bi-1b dev"}
+    for row in table.values():
+        score(row["MRR@10"])
+        score(row["R@1k"])
+    assert score(table["BM25 dev"]["MRR@10"]) > 0.3
+
+    adapt = json.loads((work / "1b-adapt" / "adapt_config.json").read_text())
+    assert (adapt["model"], adapt["lambda_relu"], adapt["pack"], adapt["full_finetune"]) == \
+        (str(smoke_model), 1.0, True, True)
+    train = json.loads((work / "1b-bi" / "train" / "train_config.json").read_text())
+    assert (train["variant"], train["data"], train["negatives"], train["lambda_q"], train["warmup_ratio"]) == \
+        ("bi", "beir/scifact/train", 2, 3e-3, 0.05)
+    assert train["hard_negatives"].endswith("data/train/bm25.trec")
+    for model in ("1b-adapt/final", "1b-bi/train/final", "1b-bi/train/merged-2"):
+        assert (work / model / "csplade_config.json").is_file(), model
+    assert json.loads((work / "1b-bi/train/final/csplade_config.json").read_text())["variant"] == "bi"
+    assert len(list((work / "1b-bi" / "encoded" / "vectors").iterdir())) == 2
+
+
+def test_every_csplade_flag_in_the_recipes_exists():
+    """Static check of the lines smoke mode cannot reach (e.g. SIZE=8b values)."""
+    from csplade_pyserini.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    scripts = sorted(RECIPES.rglob("*.sh"))
+    checked = 0
+    for script in scripts:
+        text = script.read_text().replace("\\\n", " ")
+        for line in text.splitlines():
+            match = re.search(r"-m csplade_pyserini ([a-z-]+)(.*)", line)
+            if not match:
+                continue
+            options = commands[match.group(1)]._option_string_actions
+            for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", match.group(2)):
+                assert flag in options, f"{script.name}: csplade {match.group(1)} has no {flag}"
+                checked += 1
+    tuning = re.findall(r"ADAPT_TUNING:=(--[a-z-]+)", (RECIPES / "msmarco-passage" / "config.sh").read_text())
+    assert sorted(tuning) == ["--full-finetune", "--no-full-finetune"]
+    assert all(flag in commands["adapt"]._option_string_actions for flag in tuning)
+    assert checked > 50
