@@ -171,8 +171,8 @@ class ShardWriter:
     def finish(self) -> Path:
         """Make the shard visible under its final name (compressing it if asked), its stats beside it."""
         self.close()
-        ShardStats(documents=self.written, terms=self.terms, seconds=round(time.monotonic() - self.started, 2),
-                   resumed=self.resumed).save(self.stats_path)
+        seconds = round(time.monotonic() - self.started, 2)
+        ShardStats(self.written, self.terms, seconds, self.resumed).save(self.stats_path)
         self.final_path.parent.mkdir(parents=True, exist_ok=True)
         if not self.partial_path.exists():  # an empty shard
             self.partial_path.parent.mkdir(parents=True, exist_ok=True)

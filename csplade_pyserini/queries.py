@@ -16,7 +16,8 @@ from .data import atomic_text
 from .model import CspladeModel
 
 
-def encode_topics(model: CspladeModel, texts: dict[str, str], output: str | Path, batch_size: int = 32) -> int:
+def encode_topics(model: CspladeModel, texts: dict[str, str], output: str | Path,
+                  batch_size: int = 32) -> int:
     """Write the query vectors of ``texts`` ({qid: text}) to ``output`` (atomic); returns how many."""
     ids = list(texts)
     with atomic_text(output) as handle, tqdm(total=len(ids), unit="query", desc="encode queries") as progress:

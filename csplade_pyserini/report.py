@@ -248,7 +248,8 @@ def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] |
     rows = [[s.name, *(_score(s.scores.get(label)) for label in labels),
              *((getter(s) or MISSING) for _, getter in extra)] for s in summaries]
     if averaged is not None:
-        rows.append(["average", *(_score(averaged.get(label)) for label in labels), *(MISSING for _ in extra)])
+        rows.append(["average", *(_score(averaged.get(label)) for label in labels),
+                     *(MISSING for _ in extra)])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)

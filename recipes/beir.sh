@@ -4,9 +4,9 @@
 #   bash recipes/beir.sh MODEL [DATASET_ID ...]
 #
 # GPU: the large collections (nq 2.7M documents, hotpotqa 5.2M, dbpedia-entity 4.6M, fever and
-# climate-fever 5.4M, trec-covid 171k, quora 523k) need one or more GPUs (DEVICE=cuda, GPUS=number of
-# GPUs: the corpus is encoded in GPUS shards at once, one per GPU). SciFact, NFCorpus, ArguAna, SciDocs and
-# FiQA run on a CPU, slowly (DEVICE=cpu).
+# climate-fever 5.4M, quora 523k, webis-touche2020 382k, trec-covid 171k) need one or more GPUs
+# (DEVICE=cuda, GPUS=number of GPUs: the corpus is encoded in GPUS shards at once, one per GPU).
+# SciFact, NFCorpus, ArguAna, SciDocs and FiQA run on a CPU, slowly (DEVICE=cpu).
 #
 # MODEL is a model directory (e.g. runs/msmarco-passage/1b-bi/train/final), a preset name or a Hugging
 # Face id. DATASET_ID is an ir_datasets id with documents, queries and qrels; default: the 13 public BEIR
@@ -18,12 +18,11 @@
 # Variables (defaults): WORK=runs/beir/<model name>  DEVICE=cuda if available, else cpu  GPUS=1
 #   DTYPE=auto (bf16 on GPU)  BATCH_SIZE=32  DOC_MAX_LENGTH=512 (our choice; the paper states none)
 #   THREADS=8 (search)  SMOKE=1: a tiny random model and a slice of SciFact, to check the commands.
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-
-if [ $# -lt 1 ] && [ "$SMOKE" != 1 ]; then
-  sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+if [ $# -lt 1 ] && [ "${SMOKE:-0}" != 1 ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+  sed -n '2,/^if \[/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
   exit 2
 fi
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MODEL=${1:-}
 shift || true
 if [ "$SMOKE" = 1 ] && [ -z "$MODEL" ]; then

@@ -20,19 +20,18 @@
 #                          with native bf16; float32 on an AVX2-only CPU, where bf16 is ~5x slower)
 #   DEVICE=cpu  BATCH_SIZE=16  DOC_MAX_LENGTH=(the encoder's)
 #   SMOKE=1                a tiny random model (unless ENCODER is set) and a 300-document slice of
-#                          SciFact: checks the commands in about a minute; its numbers mean nothing
+#                          SciFact: checks the commands in a few minutes; its numbers mean nothing
 #   CSPLADE_SKIP_SETUP=1 or PY=python   use an existing environment instead of .venv
 #   IR_DATASETS_HOME       where ir_datasets keeps its downloads (see recipes/common.sh)
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-
 FORCE=0
 for arg in "$@"; do
   case $arg in
     --force) FORCE=1 ;;
-    -h | --help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^FORCE=0/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "quickstart.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
 done
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 WORK=${WORK:-runs/quickstart}
 DATASET=${DATASET:-beir/scifact/test}
@@ -58,7 +57,8 @@ started=$SECONDS
 
 # Refuse to mix two encoders in one WORK directory.
 if [ -f "$EXPORT/export.json" ]; then
-  previous=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["encoder"])' "$EXPORT/export.json")
+  previous=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["encoder"])' \
+    "$EXPORT/export.json")
   if [ "$previous" != "$ENCODER" ]; then
     echo "quickstart.sh: $WORK was encoded with --encoder $previous; use --force or another WORK" >&2
     exit 2
@@ -78,7 +78,8 @@ fi
 say "2/6 encode the corpus with $ENCODER (dtype $DTYPE) into $EXPORT"
 if [ ! -f "$EXPORT/vectors/part-00000-of-00001.jsonl" ]; then
   "$PY" -m csplade_pyserini encode --encoder "$ENCODER" --corpus "$DATA/corpus" --output "$EXPORT" \
-    --device "$DEVICE" --dtype "$DTYPE" --batch-size "$BATCH_SIZE" ${DOC_MAX_LENGTH:+--doc-max-length "$DOC_MAX_LENGTH"} >&2
+    --device "$DEVICE" --dtype "$DTYPE" --batch-size "$BATCH_SIZE" \
+    ${DOC_MAX_LENGTH:+--doc-max-length "$DOC_MAX_LENGTH"} >&2
 fi
 
 say "3/6 build the Lucene impact index and the BM25 index (Anserini)"
@@ -100,6 +101,14 @@ fi
 [ -f "$WORK/queries.jsonl" ] || "$PY" -m csplade_pyserini encode-queries --encoder "$ENCODER" \
   --topics "$DATA/topics.tsv" --output "$WORK/queries.jsonl" --device "$DEVICE" --dtype "$DTYPE" >&2
 
+REPORT=$WORK/report.md
+if [ -f "$REPORT" ] && [ "$REPORT" -nt "$RUNS/csplade.trec" ] && [ "$REPORT" -nt "$RUNS/bm25.trec" ] \
+   && [ "$REPORT" -nt "$WORK/queries.jsonl" ]; then
+  say "5-6/6 evaluated before (--force redoes every step)"
+  cat "$REPORT"
+  exit 0
+fi
+
 say "5/6 evaluate with trec_eval"
 for run in csplade bm25; do
   echo "== $run" >&2
@@ -112,5 +121,7 @@ say "6/6 summary ($(( SECONDS - started )) s so far)"
   --run name="CSPLADE ($(basename "$ENCODER"))" run="$RUNS/csplade.trec" qrels="$DATA/qrels.txt" \
         index="$INDEXES/csplade" export="$EXPORT" query-vectors="$WORK/queries.jsonl" \
   --run name=BM25 run="$RUNS/bm25.trec" qrels="$DATA/qrels.txt" index="$INDEXES/bm25" \
-  | tee "$WORK/report.md"
-echo "($DATASET, $(wc -l < "$DATA/topics.tsv") queries; total $(( SECONDS - started )) s; files in $WORK)"
+  > "$REPORT.tmp"
+mv "$REPORT.tmp" "$REPORT"
+cat "$REPORT"
+echo "($DATASET, $(wc -l < "$DATA/topics.tsv") queries; $(( SECONDS - started )) s; files in $WORK)"

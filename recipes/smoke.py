@@ -64,7 +64,8 @@ def make_subset(data: Path, output: Path, queries: int, docs: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     model = commands.add_parser("model", help="write a tiny random encoder directory")
     model.add_argument("directory", type=Path)

@@ -5,14 +5,13 @@ import importlib.util
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from csplade_pyserini.data import read_run
+from csplade_pyserini.data import read_run, read_topics
 
 REPO = Path(__file__).resolve().parent.parent
 RECIPES = REPO / "recipes"
@@ -76,7 +75,7 @@ def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_
     score(csplade["nDCG@10"])
     score(csplade["R@100"])
     assert score(bm25["nDCG@10"]) > 0.3 and score(bm25["R@100"]) > 0.5  # judged documents are in the slice
-    assert re.fullmatch(r"\d+\.\d (KB|MB)", csplade["index"]) and re.fullmatch(r"\d+\.\d (KB|MB)", bm25["index"])
+    assert all(re.fullmatch(r"\d+\.\d (KB|MB)", row["index"]) for row in (csplade, bm25))
     assert 0 < float(csplade["terms/doc"]) <= 32  # the smoke model keeps 32 terms per document
     assert float(csplade["terms/query"]) > 0 and re.fullmatch(r"\d+s", csplade["encode"])
     assert bm25["terms/doc"] == bm25["encode"] == "–"
@@ -88,17 +87,19 @@ def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_
     run = read_run(work / "runs" / "csplade.trec")
     assert len(run) == 20 and all(len(hits) <= 1000 for hits in run.values())
 
-    # the query vectors counted in the table are those the searcher used (Pyserini's cached-query reader)
-    from pyserini.encode import CachedDataQueryEncoder
+    # the query vectors counted in the table are those the searcher made: one query at a time
+    # (CspladeQueryEncoder.encode), keyed by the topic text (how Pyserini reads a query-vector file)
+    from csplade_pyserini.loading import load_model
 
-    from csplade_pyserini.data import read_topics
-    from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
-
-    cached, live = CachedDataQueryEncoder(str(work / "queries.jsonl")), CspladeQueryEncoder(str(smoke_model))
-    assert all(cached.encode(text) == live.encode(text) for text in read_topics(work / "data" / "topics.tsv").values())
+    model = load_model(str(smoke_model))
+    topics = read_topics(work / "data" / "topics.tsv")
+    records = [json.loads(line) for line in (work / "queries.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["contents"]) for r in records] == list(topics.items())
+    assert all(r["vector"] == model.encode_impacts([r["contents"]], "query")[0] for r in records)
 
     again = recipe("quickstart.sh", ENCODER=smoke_model, WORK=work, IR_DATASETS_HOME="<unset>")
     assert parse_table(again.stdout) == table
+    assert "evaluated before" in again.stderr
     assert "encode shard" not in again.stderr and "Running" not in again.stderr  # nothing redone
     other = subprocess.run(["bash", str(RECIPES / "quickstart.sh")], capture_output=True, text=True,
                            env={**os.environ, "PY": sys.executable, "WORK": str(work), "ENCODER": "csplade"})
@@ -133,8 +134,8 @@ def test_msmarco_recipe_smoke_runs_every_step(smoke_model, tmp_path):
     assert (adapt["model"], adapt["lambda_relu"], adapt["pack"], adapt["full_finetune"]) == \
         (str(smoke_model), 1.0, True, True)
     train = json.loads((work / "1b-bi" / "train" / "train_config.json").read_text())
-    assert (train["variant"], train["data"], train["negatives"], train["lambda_q"], train["warmup_ratio"]) == \
-        ("bi", "beir/scifact/train", 2, 3e-3, 0.05)
+    fields = ("variant", "data", "negatives", "lambda_q", "warmup_ratio")
+    assert [train[name] for name in fields] == ["bi", "beir/scifact/train", 2, 3e-3, 0.05]
     assert train["hard_negatives"].endswith("data/train/bm25.trec")
     for model in ("1b-adapt/final", "1b-bi/train/final", "1b-bi/train/merged-2"):
         assert (work / model / "csplade_config.json").is_file(), model

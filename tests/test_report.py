@@ -92,8 +92,9 @@ def test_summary_reads_index_size_sparsity_and_time(judged, tmp_path):
     index.mkdir()
     (index / "segment").write_bytes(b"0" * 1500)
     queries = tmp_path / "queries.jsonl"
-    queries.write_text("".join(json.dumps({"id": str(i), "contents": "q", "vector": {"t": 1} if i else {}}) + "\n"
-                               for i in range(3)))
+    vectors = [{}, {"t": 1}, {"t": 1}]
+    queries.write_text("".join(json.dumps({"id": str(i), "contents": "q", "vector": v}) + "\n"
+                               for i, v in enumerate(vectors)))
     summary = summarise(RunSpec("csplade", run, qrels, metrics=("R@10",), index=index, export=export,
                                 query_vectors=queries, encode_seconds=125))
     assert (summary.index_bytes, summary.documents, summary.doc_terms) == (1500, 2, 2.0)
@@ -145,7 +146,8 @@ def test_encode_queries_writes_pyserinis_query_vector_file(tiny_dir, tmp_path, c
     topics = tmp_path / "topics.tsv"
     topics.write_text("7\tproteins regulate cell death\n8\ta vaccine trial\n")
     out = tmp_path / "q" / "queries.jsonl"
-    assert main(["encode-queries", "--encoder", str(tiny_dir), "--topics", str(topics), "--output", str(out)]) == 0
+    encode = ["encode-queries", "--encoder", str(tiny_dir), "--output", str(out), "--topics"]
+    assert main([*encode, str(topics)]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["contents"]) for r in records] == [("7", "proteins regulate cell death"),
                                                            ("8", "a vaccine trial")]
@@ -156,5 +158,5 @@ def test_encode_queries_writes_pyserinis_query_vector_file(tiny_dir, tmp_path, c
     assert sorted(p.name for p in out.parent.iterdir()) == ["queries.jsonl"]  # no temporary left
     empty = tmp_path / "empty.tsv"
     empty.write_text("")
-    assert main(["encode-queries", "--encoder", str(tiny_dir), "--topics", str(empty), "--output", str(out)]) == 2
+    assert main([*encode, str(empty)]) == 2
     assert "no topics" in capsys.readouterr().err

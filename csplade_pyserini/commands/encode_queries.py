@@ -13,8 +13,8 @@ from .common import add_model_options, load_from_args
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("encode-queries", help="encode topics into a query-vector JSONL for Pyserini",
-                                 description=__doc__)
+    parser = commands.add_parser("encode-queries", description=__doc__,
+                                 help="encode topics into a query-vector JSONL for Pyserini")
     parser.add_argument("--topics", required=True, help="topics: qid<TAB>text TSV (csplade topics) or JSONL")
     parser.add_argument("--output", required=True, help="query-vector JSONL to write")
     parser.add_argument("--batch-size", type=int, default=32)

@@ -17,7 +17,8 @@ for set in train $EVAL_SETS; do
   [ -f "$raw/$set/qrels.txt" ] || "$PY" -m csplade_pyserini qrels "$id" --output "$raw/$set/qrels.txt"
 done
 if [ "$SMOKE" = 1 ]; then
-  "$PY" recipes/smoke.py subset --data "$raw" --output "$DATA" --queries "$SMOKE_QUERIES" --docs "$SMOKE_DOCS" >&2
+  "$PY" recipes/smoke.py subset --data "$raw" --output "$DATA" \
+    --queries "$SMOKE_QUERIES" --docs "$SMOKE_DOCS" >&2
 fi
 
 say "BM25 index of the corpus (Anserini defaults; the paper's BM25 row)"
@@ -27,7 +28,8 @@ say "BM25 index of the corpus (Anserini defaults; the paper's BM25 row)"
 say "hard negatives: the BM25 top $HARD_NEGATIVE_DEPTH of every training query"
 if [ ! -f "$DATA/train/bm25.trec" ]; then
   "$PY" -m pyserini.search.lucene --index "$DATA/bm25/index" --topics "$DATA/train/topics.tsv" --bm25 \
-    --hits "$HARD_NEGATIVE_DEPTH" --threads "$THREADS" --batch-size 256 --output "$DATA/train/bm25.trec.tmp" >&2
+    --hits "$HARD_NEGATIVE_DEPTH" --threads "$THREADS" --batch-size 256 \
+    --output "$DATA/train/bm25.trec.tmp" >&2
   finish_run "$DATA/train/bm25.trec"
 fi
 

@@ -16,5 +16,5 @@ say "adapt $BASE_MODEL on $GPUS GPU(s) into $ADAPT_DIR"
   --model "$BASE_MODEL" --output-dir "$ADAPT_DIR" --resume \
   --corpus "$DATA/corpus" --pack --seq-length "$ADAPT_SEQ_LENGTH" --lambda-relu 1 --objective clm \
   --steps "$ADAPT_STEPS" --warmup-steps "$ADAPT_WARMUP" --schedule cosine --learning-rate "$ADAPT_LR" \
-  --batch-size "$ADAPT_BATCH" --grad-accumulation $(( $(per_device "$ADAPT_GLOBAL_BATCH") / ADAPT_BATCH )) \
+  --batch-size "$ADAPT_BATCH" --grad-accumulation "$ADAPT_ACCUMULATION" \
   "$ADAPT_TUNING" --lora-r "$ADAPT_LORA_R" --gradient-checkpointing --save-every "$SAVE_EVERY" >&2

@@ -19,7 +19,7 @@ if [ ! -d "$TRAIN_DIR/final" ]; then
     --data "$TRAIN_ID" --hard-negatives "$DATA/train/bm25.trec" --negatives-depth "$HARD_NEGATIVE_DEPTH" \
     ${MAX_QUERIES:+--max-queries "$MAX_QUERIES"} \
     --negatives "$NEGATIVES" --in-batch-negatives --cross-device-negatives --temperature 1 \
-    --batch-size "$(per_device "$TRAIN_GLOBAL_BATCH")" --grad-accumulation 1 \
+    --batch-size "$TRAIN_BATCH" --grad-accumulation 1 \
     --epochs "$TRAIN_EPOCHS" --learning-rate "$TRAIN_LR" --schedule cosine --warmup-ratio 0.05 \
     --lambda-q "$LAMBDA" --lambda-d "$LAMBDA" --flops-warmup "$FLOPS_WARMUP" \
     --lora-r "$LORA_R" --lora-dropout 0.1 \
@@ -29,5 +29,6 @@ fi
 
 if [ -n "${CHECKPOINT:-}" ] && [ ! -d "$TRAIN_DIR/merged-$CHECKPOINT" ]; then
   say "merge $TRAIN_DIR/checkpoint-$CHECKPOINT"
-  "$PY" -m csplade_pyserini merge "$TRAIN_DIR/checkpoint-$CHECKPOINT" --output "$TRAIN_DIR/merged-$CHECKPOINT" >&2
+  "$PY" -m csplade_pyserini merge "$TRAIN_DIR/checkpoint-$CHECKPOINT" \
+    --output "$TRAIN_DIR/merged-$CHECKPOINT" >&2
 fi

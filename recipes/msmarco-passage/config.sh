@@ -14,9 +14,11 @@ if [ "$SMOKE" = 1 ]; then
   : "${WORK:=runs/msmarco-passage-smoke}" "${DEVICE:=cpu}" "${GPUS:=1}" "${ENCODE_SHARDS:=2}"
   : "${CORPUS_ID:=beir/scifact}" "${TRAIN_ID:=beir/scifact/train}" "${DEV_ID:=beir/scifact/test}"
   : "${EVAL_SETS:=dev}" "${SMOKE_QUERIES:=12}" "${SMOKE_DOCS:=300}"
-  : "${ADAPT_STEPS:=2}" "${ADAPT_WARMUP:=1}" "${ADAPT_SEQ_LENGTH:=64}" "${ADAPT_BATCH:=2}" "${ADAPT_GLOBAL_BATCH:=2}"
+  : "${ADAPT_STEPS:=2}" "${ADAPT_WARMUP:=1}" "${ADAPT_SEQ_LENGTH:=64}"
+  : "${ADAPT_BATCH:=2}" "${ADAPT_GLOBAL_BATCH:=2}"
   : "${TRAIN_GLOBAL_BATCH:=2}" "${NEGATIVES:=2}" "${HARD_NEGATIVE_DEPTH:=10}" "${MAX_QUERIES:=8}"
-  : "${TRAIN_EPOCHS:=1}" "${FLOPS_WARMUP:=2}" "${SAVE_EVERY:=2}" "${QUERY_MAX_LENGTH:=16}" "${DOC_MAX_LENGTH:=64}"
+  : "${TRAIN_EPOCHS:=1}" "${FLOPS_WARMUP:=2}" "${SAVE_EVERY:=2}"
+  : "${QUERY_MAX_LENGTH:=16}" "${DOC_MAX_LENGTH:=64}"
   : "${ENCODE_BATCH:=16}" "${THREADS:=2}" "${DTYPE:=float32}" "${LORA_R:=4}" "${DOC_TOP_K:=32}"
   : "${BASE_MODEL:=$WORK/smoke-model}"
   mkdir -p "$WORK"
@@ -54,7 +56,8 @@ case $VARIANT in causal | echo | bi) ;; *) echo "VARIANT must be causal, echo or
 # negatives from the BM25 top 100 (the paper used Tevatron's BM25 + coCondenser mix), FLOPS warm-up 1000
 # steps, 32 / 256 query / passage tokens, no top-k at inference (DOC_TOP_K=0: every positive weight is kept).
 : "${TRAIN_GLOBAL_BATCH:=32}" "${NEGATIVES:=15}" "${HARD_NEGATIVE_DEPTH:=100}" "${FLOPS_WARMUP:=1000}"
-: "${QUERY_MAX_LENGTH:=32}" "${DOC_MAX_LENGTH:=256}" "${DOC_TOP_K:=0}" "${SAVE_EVERY:=1000}" "${MAX_QUERIES:=}"
+: "${QUERY_MAX_LENGTH:=32}" "${DOC_MAX_LENGTH:=256}" "${DOC_TOP_K:=0}"
+: "${SAVE_EVERY:=1000}" "${MAX_QUERIES:=}"  # MAX_QUERIES: use only the first N training queries
 # Inference: bf16 (as the paper), 1000 hits
 : "${DTYPE:=bfloat16}" "${ENCODE_BATCH:=128}" "${THREADS:=16}"
 
@@ -64,15 +67,20 @@ RUN_DIR=$WORK/$SIZE-$VARIANT         # phase 2 (train/), encoded/, index/, queri
 mkdir -p "$WORK"
 irds_home "$WORK"
 
+# Global batches split over the GPUs: TRAIN_BATCH queries per GPU (one micro-batch, so every query sees
+# the 32 x 16 - 1 = 511 other passages of the step); ADAPT_BATCH sequences per GPU x ADAPT_ACCUMULATION.
+if (( TRAIN_GLOBAL_BATCH % GPUS || ADAPT_GLOBAL_BATCH % (GPUS * ADAPT_BATCH) )); then
+  echo "the global batches ($TRAIN_GLOBAL_BATCH, $ADAPT_GLOBAL_BATCH) do not split over $GPUS GPUs" >&2
+  exit 2
+fi
+TRAIN_BATCH=$(( TRAIN_GLOBAL_BATCH / GPUS ))
+ADAPT_ACCUMULATION=$(( ADAPT_GLOBAL_BATCH / (GPUS * ADAPT_BATCH) ))
+
 # accelerate launch: one process per GPU
 ACCELERATE=("$PY" -m accelerate.commands.launch --num_processes "$GPUS" --num_machines 1 --dynamo_backend no)
 [ "$GPUS" -gt 1 ] && ACCELERATE+=(--multi_gpu)
 [ "$DEVICE" = cpu ] && ACCELERATE+=(--cpu)
 
-per_device() {  # per_device GLOBAL -> GLOBAL / GPUS, the batch of each process (it must divide)
-  if (( $1 % GPUS )); then echo "a global batch of $1 does not split over $GPUS GPUs" >&2; exit 2; fi
-  echo $(( $1 / GPUS ))
-}
 eval_id() {  # eval_id dev|dl19|dl20 -> the ir_datasets id
   case $1 in dev) echo "$DEV_ID" ;; dl19) echo "$DL19_ID" ;; dl20) echo "$DL20_ID" ;; *) echo "$1" ;; esac
 }
