@@ -30,7 +30,8 @@ say() { printf '\n[%s %ss] %s\n' "$(basename "$0" .sh)" "$SECONDS" "$*" >&2; }
 irds_home() {
   local shared=$REPO/../shared/ir_datasets dataset
   if [ -n "${IR_DATASETS_HOME:-}" ] || [ ! -d "$shared" ]; then return; fi
-  export IR_DATASETS_HOME=$1/ir_datasets
+  mkdir -p "$1"
+  export IR_DATASETS_HOME=$(cd "$1" && pwd)/ir_datasets
   for dataset in "$shared"/*/*; do
     [ -d "$dataset" ] || continue
     mkdir -p "$IR_DATASETS_HOME/$(basename "$(dirname "$dataset")")"

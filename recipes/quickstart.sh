@@ -9,8 +9,9 @@
 # with `python -m pyserini.eval.trec_eval`, and prints nDCG@10, R@100, index size, mean non-zero terms
 # per document and query, and encoding time (also in $WORK/report.md and report.json).
 #
-# CPU only is fine. Re-running reuses every finished step (data, encoded shards, indexes, runs);
-# --force redoes them all. An interrupted encoding resumes where it stopped.
+# CPU only is fine. Re-running reuses every finished step (data, encoded shards, indexes, runs,
+# evaluation), so change settings together with --force (redoes every step) or another WORK. An
+# interrupted encoding resumes where it stopped.
 #
 # Variables (defaults):
 #   ENCODER=csplade        model directory, preset name (encoders/) or Hugging Face id
@@ -124,4 +125,6 @@ say "6/6 summary ($(( SECONDS - started )) s so far)"
   > "$REPORT.tmp"
 mv "$REPORT.tmp" "$REPORT"
 cat "$REPORT"
-echo "($DATASET, $(wc -l < "$DATA/topics.tsv") queries; $(( SECONDS - started )) s; files in $WORK)"
+echo "($DATASET, $(wc -l < "$DATA/topics.tsv") queries; $(( SECONDS - started )) s; files in $WORK."
+echo " index: size on disk; BM25's also stores positions, document vectors and the text. encode: the"
+echo " corpus encoding time, model loading excluded.)"
