@@ -63,8 +63,8 @@ def dataset_line(results: dict[str, Any]) -> str:
 
 def throughput_section(data: dict[str, Any]) -> str:
     rows = [[r["variant"], str(r["batch"]), f"{r['length']} ({r['input_length']})", r["path"],
-             num(r["docs_per_s"], 2), num(r["tokens_per_s"], 0), num(r["forward_s"] * 1000, 0),
-             num(r["pooling_s"] * 1000, 0), ratio(r["speed_vs_limit"]), ratio(r["speed_vs_naive"])]
+             num(r["docs_per_s"], 2), num(r["tokens_per_s"], 0), num(r["forward_s"] * 1000, 1),
+             num(r["pooling_s"] * 1000, 1), ratio(r["speed_vs_limit"]), ratio(r["speed_vs_naive"])]
             for r in data["rows"]]
     goal = data["goal"]
     text = ("## 1. Encoding throughput\n\nSynthetic documents of exactly *length* tokens (input length in "
