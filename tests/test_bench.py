@@ -129,8 +129,10 @@ def test_quantization_rows(bench):
 
 
 def test_bad_options_are_one_line_errors(tiny_dir, tmp_path):
-    result = csplade("bench", "--smoke", "--model", tiny_dir, "--parts", "speed", "--output", tmp_path / "b.json")
+    result = csplade("bench", "--smoke", "--model", tiny_dir, "--parts", "speed",
+                     "--output", tmp_path / "b.json")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == ("csplade bench: error: unknown benchmark part(s) speed; "
-                                                      "choose from throughput, memory, retrieval, quantization")
+    assert result.stderr.strip().splitlines()[-1] == (
+        "csplade bench: error: unknown benchmark part(s) speed; "
+        "choose from throughput, memory, retrieval, quantization")
     assert not (tmp_path / "b.json").exists()

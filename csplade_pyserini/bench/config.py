@@ -75,9 +75,12 @@ class BenchConfig:
     def validate(self) -> None:
         if self.repetitions < 1:
             raise CspladeError(f"--repetitions must be >= 1, got {self.repetitions}")
+        if not self.families:
+            raise CspladeError(f"--parts needs at least one of {', '.join(FAMILIES)}")
         unknown = sorted(set(self.families) - set(FAMILIES))
         if unknown:
-            raise CspladeError(f"unknown benchmark part(s) {', '.join(unknown)}; choose from {', '.join(FAMILIES)}")
+            raise CspladeError(f"unknown benchmark part(s) {', '.join(unknown)}; "
+                               f"choose from {', '.join(FAMILIES)}")
         bad = sorted(set(self.variants) - set(VARIANTS))
         if bad:
             raise CspladeError(f"unknown variant(s) {', '.join(bad)}; choose from {', '.join(VARIANTS)}")

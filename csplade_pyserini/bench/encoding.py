@@ -35,7 +35,7 @@ def encode_documents(model: CspladeModel, documents: list[Document], batch_size:
         part = texts[start:end]
         if not part:
             continue
-        seconds, encoded = timed(lambda: model.encode(part, "doc", batch_size), device)
+        seconds, encoded = timed(lambda part=part: model.encode(part, "doc", batch_size), device)
         vectors.extend(encoded)
         docs_per_s.append(len(part) / seconds)
         tokens_per_s.append(count_tokens(model, part, "doc") / seconds)

@@ -25,7 +25,9 @@ METRIC = "ndcg_cut_10"
 
 def directory_bytes(path: Path) -> int:
     path = Path(path)
-    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def write_collection(directory: Path, documents: list[Document], vectors: list[dict[str, int]],
@@ -88,7 +90,8 @@ def write_run(run: dict[str, list[tuple[str, float]]], path: Path, tag: str) -> 
     return path
 
 
-def evaluate_run(run: dict[str, list], seconds: list[float], qrels: Path, path: Path, tag: str) -> dict[str, Any]:
+def evaluate_run(run: dict[str, list], seconds: list[float], qrels: Path, path: Path,
+                 tag: str) -> dict[str, Any]:
     """nDCG@10 (Pyserini's trec_eval, ``-c``: unanswered queries count as 0) and the search speed.
 
     A run without any hit (every query term was dropped by Pyserini's ``min_idf`` filter or matches
@@ -98,7 +101,8 @@ def evaluate_run(run: dict[str, list], seconds: list[float], qrels: Path, path: 
     hits = sum(len(h) for h in run.values())
     ndcg = trec_eval(qrels, path, ("ndcg_cut.10",))[METRIC] if hits else 0.0
     per_pass = median(seconds)
-    return {"ndcg@10": ndcg, "hits": hits, "queries_per_s": len(run) / per_pass, "ms_per_query": per_pass * 1000 / len(run),
+    return {"ndcg@10": ndcg, "hits": hits, "queries_per_s": len(run) / per_pass,
+            "ms_per_query": per_pass * 1000 / len(run),
             "repetitions_s": seconds, "run": str(path)}
 
 

@@ -4,8 +4,9 @@ Chunked pooling holds ``[B, chunk, V]`` logits and the ``[B, V]`` running max, s
 with batch x vocabulary and not with length; the naive path holds ``[B, L, V]`` logits and its
 elementwise temporaries, so its peak grows with batch x length x vocabulary. Each configuration runs
 :mod:`.memory_probe` in a new interpreter on random hidden states and a random LM head of the
-given vocabulary size (the LM forward before pooling is the same for both paths). On the CPU the child pins glibc's mmap threshold, so that every freed
-tensor goes back to the OS and each repetition's peak RSS counts only the memory it needed.
+given vocabulary size (the LM forward before pooling is the same for both paths). On the CPU the
+child pins glibc's mmap threshold, so that every freed tensor goes back to the OS and each
+repetition's peak RSS counts only the memory it needed.
 """
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ def run_memory(vocabs: list[int], lengths: list[int], batch: int, hidden: int, c
     rows = []
     itemsize = 2 if dtype in ("bfloat16", "float16") else 4
     grid = [(v, n, m) for v in vocabs for n in lengths for m in ("chunked", "naive")]
-    specs = [{"vocab": vocab, "hidden": hidden, "length": length, "batch": batch, "method": method, "chunk": chunk,
-              "dtype": dtype, "device": device, "repetitions": repetitions} for vocab, length, method in grid]
+    specs = [{"vocab": vocab, "hidden": hidden, "length": length, "batch": batch, "method": method,
+              "chunk": chunk, "dtype": dtype, "device": device, "repetitions": repetitions}
+             for vocab, length, method in grid]
     with tqdm(total=len(specs), desc="memory", unit="process") as progress:
         def probe(spec: dict[str, Any]) -> dict[str, Any]:
             result = run_probe(spec)
@@ -60,7 +62,8 @@ def run_memory(vocabs: list[int], lengths: list[int], batch: int, hidden: int, c
             "repetitions_mib": [p / MIB for p in peaks],
             "per_batch_vocab": peak / (batch * vocab * itemsize),
             "per_batch_length_vocab": peak / (batch * length * vocab * itemsize),
-            "logits_mib": batch * (min(chunk, length) if method == "chunked" else length) * vocab * itemsize / MIB,
+            "logits_mib": batch * (min(chunk, length) if method == "chunked" else length) * vocab
+            * itemsize / MIB,
         })
     for row in rows:
         naive = next(r for r in rows if (r["vocab"], r["length"], r["method"]) ==

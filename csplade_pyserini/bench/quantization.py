@@ -67,7 +67,8 @@ def quantization_config(precision: str):
     if precision == "bnb-int8":
         return BitsAndBytesConfig(load_in_8bit=True)
     if precision == "bnb-int4":
-        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                  bnb_4bit_compute_dtype=torch.bfloat16)
     from torchao.quantization import Int8WeightOnlyConfig
 
     return TorchAoConfig(quant_type=Int8WeightOnlyConfig())
@@ -97,19 +98,24 @@ def load_precision(name: str, precision: str, device: str, **overrides: Any) -> 
     return model, used
 
 
+Impacts = dict[str, int]
+
+
 def encode_precision(model: CspladeModel, precision: str, subset: Subset, workdir: Path, model_name: str,
-                     batch_size: int, repetitions: int) -> tuple[dict[str, Any], Path, dict[str, dict[str, int]]]:
+                     batch_size: int, repetitions: int) -> tuple[dict[str, Any], Path, dict[str, Impacts]]:
     """Encoding speed, the written collection and the query impacts of one precision."""
     doc_vectors, speed = encode_documents(model, subset.documents, batch_size, repetitions)
     query_vectors = encode_queries(model, subset.topics, batch_size)
     scale = model.config.weight_scale
     collection = write_collection(workdir / f"collection-{precision}", subset.documents,
-                                  [at_scale(model, v, scale) for v in doc_vectors], model.config, model_name, precision)
+                                  [at_scale(model, v, scale) for v in doc_vectors], model.config, model_name,
+                                  precision)
     queries = {q: at_scale(model, v, scale) for q, v in query_vectors.items()}
-    return {"docs_per_s": speed["docs_per_s"], "tokens_per_s": speed["tokens_per_s"], "encode": speed}, collection, queries
+    figures = {"docs_per_s": speed["docs_per_s"], "tokens_per_s": speed["tokens_per_s"], "encode": speed}
+    return figures, collection, queries
 
 
-def score_precisions(encoded: dict[str, tuple[Path, dict[str, dict[str, int]]]], subset: Subset, workdir: Path,
+def score_precisions(encoded: dict[str, tuple[Path, dict[str, Impacts]]], subset: Subset, workdir: Path,
                      repetitions: int) -> dict[str, dict[str, Any]]:
     """Index every precision's collection, search (timed, one at a time) and score the runs."""
     indexes = {p: workdir / f"index-{p}" for p in encoded}
@@ -123,8 +129,9 @@ def score_precisions(encoded: dict[str, tuple[Path, dict[str, dict[str, int]]]],
 def from_retrieval(retrieval: dict[str, Any]) -> dict[str, Any]:
     """The :func:`measure_precision` figures of a retrieval run on the same subset and model."""
     main = retrieval["impacts"][0]
-    return {"docs_per_s": retrieval["encode"]["docs_per_s"], "tokens_per_s": retrieval["encode"]["tokens_per_s"],
-            "encode": retrieval["encode"], "ndcg@10": main["ndcg@10"], "index_mib": main["index_mib"],
+    encode = retrieval["encode"]
+    return {"docs_per_s": encode["docs_per_s"], "tokens_per_s": encode["tokens_per_s"], "encode": encode,
+            "ndcg@10": main["ndcg@10"], "index_mib": main["index_mib"],
             "run": main["run"], "from_retrieval": True}
 
 
@@ -142,11 +149,13 @@ def run_quantization(model_name: str, precisions: list[str], device: str, subset
             rows.append({"precision": precision, "measured": False, "reason": reason})
             continue
         started = time.perf_counter()
-        reused = loaded(precision)
-        model, memory = reused if reused is not None else load_precision(model_name, precision, device, **overrides)
-        load_s = time.perf_counter() - started
-        row = {"precision": precision, "measured": True, "weights_mib": memory / MIB,
-               "load_s": None if reused is not None else load_s}
+        model_and_memory = loaded(precision)
+        load_s = None
+        if model_and_memory is None:
+            model_and_memory = load_precision(model_name, precision, device, **overrides)
+            load_s = time.perf_counter() - started
+        model, memory = model_and_memory
+        row = {"precision": precision, "measured": True, "weights_mib": memory / MIB, "load_s": load_s}
         if measured and precision in measured:
             row.update(measured[precision])
         else:
@@ -155,7 +164,7 @@ def run_quantization(model_name: str, precisions: list[str], device: str, subset
             row.update(figures)
             encoded[precision] = (collection, queries)
         rows.append(row)
-        del model
+        del model, model_and_memory
         gc.collect()
         if device.startswith("cuda"):
             torch.cuda.empty_cache()

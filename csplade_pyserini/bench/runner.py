@@ -12,6 +12,7 @@ import torch
 
 from ..data import atomic_text
 from ..loading import load_model, parse_device
+from ..model import CspladeModel
 from ..precision import resolve_precision
 from ..presets import DEFAULT_PRESET, find_preset
 from .config import BenchConfig
@@ -35,31 +36,16 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-class Models:
-    """The main model, loaded once on first use."""
+def load_main(config: BenchConfig, device: str, precision: str) -> CspladeModel:
+    log(f"loading {config.model} ({precision}, {device})")
+    return load_model(config.model, device=device, dtype=precision, doc_max_length=config.doc_length)
 
-    def __init__(self, config: BenchConfig, device: str, precision: str) -> None:
-        self.config, self.device, self.precision = config, device, precision
-        self._main = None
-        self.load_s = 0.0
-        self.weights = 0
 
-    @property
-    def main(self):
-        if self._main is None:
-            log(f"loading {self.config.model} ({self.precision}, {self.device})")
-            started = time.perf_counter()
-            self._main = load_model(self.config.model, device=self.device, dtype=self.precision,
-                                    doc_max_length=self.config.doc_length)
-            self.load_s = time.perf_counter() - started
-            self.weights = weight_bytes(self._main.lm)
-        return self._main
-
-    def causal(self):
-        """The model for the throughput grid: loaded as causal if the main one is bidirectional."""
-        if self.main.config.variant != "bi":
-            return self.main
-        return load_model(self.config.model, device=self.device, dtype=self.precision, variant="causal")
+def throughput_model(model: CspladeModel, config: BenchConfig, device: str, precision: str) -> CspladeModel:
+    """The main model, or the same weights loaded as ``causal`` if the main one is bidirectional."""
+    if model.config.variant != "bi":
+        return model
+    return load_model(config.model, device=device, dtype=precision, variant="causal")
 
 
 def subsets(config: BenchConfig, workdir: Path) -> tuple[Subset, Subset]:
@@ -73,62 +59,60 @@ def subsets(config: BenchConfig, workdir: Path) -> tuple[Subset, Subset]:
 
 
 def run_benchmark(config: BenchConfig, output: Path, workdir: Path) -> dict[str, Any]:
-    """Measure every requested family; writes ``output`` (JSON) and the markdown beside it."""
+    """Measure every requested part; ``output`` (JSON) and the markdown beside it are rewritten after
+    each part, so an interrupted run keeps what it measured."""
     started = time.monotonic()
     if config.threads:
         torch.set_num_threads(config.threads)
     device = parse_device(config.device)
     precision = resolve_precision(config.dtype, device)
-    models = Models(config, device, precision)
-    model = models.main
-    results: dict[str, Any] = {
-        "meta": {"machine": machine_info(device), "model": config.model, "dataset": config.dataset,
-                 "precision": precision, "variant": model.config.variant, "vocab": len(model.vocabulary),
-                 "pool_chunk_size": model.config.pool_chunk_size, "weights_mib": models.weights / 2**20,
-                 "mode": "smoke" if config.smoke else "full", "repetitions": config.repetitions,
-                 "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 "config": config.to_dict()}}
-    families = config.families
-    seconds = results["meta"]["part_seconds"] = {}
+    model = load_main(config, device, precision)
+    weights = weight_bytes(model.lm)
+    meta = {"machine": machine_info(device), "model": config.model, "dataset": config.dataset,
+            "precision": precision, "variant": model.config.variant, "vocab": len(model.vocabulary),
+            "pool_chunk_size": model.config.pool_chunk_size, "weights_mib": weights / 2**20,
+            "mode": "smoke" if config.smoke else "full", "repetitions": config.repetitions,
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "config": config.to_dict(),
+            "part_seconds": {}, "seconds": 0.0}
+    results: dict[str, Any] = {"meta": meta}
     clock = time.monotonic()
 
-    def lap(part: str) -> None:
+    def done(part: str, result: dict[str, Any]) -> None:
         nonlocal clock
-        seconds[part] = round(time.monotonic() - clock, 1)
+        results[part] = result
+        meta["part_seconds"][part] = round(time.monotonic() - clock, 1)
+        meta["seconds"] = round(time.monotonic() - started, 1)
         clock = time.monotonic()
+        write_results(results, output)
 
-    lap("load")
-    if "memory" in families:
+    parts = config.families
+    if "memory" in parts:
         log("peak memory (one process per configuration)")
         vocabs = [v or len(model.vocabulary) for v in config.memory_vocabs]
-        results["memory"] = run_memory(vocabs, config.memory_lengths, config.memory_batch, config.memory_hidden,
-                                       model.config.pool_chunk_size, precision if precision != "int8" else "float32",
-                                       device, config.repetitions, workers=2 if config.smoke else 1)
-        lap("memory")
-    if "retrieval" in families or "quantization" in families:
+        dtype = precision if precision != "int8" else "float32"
+        done("memory", run_memory(vocabs, config.memory_lengths, config.memory_batch, config.memory_hidden,
+                                  model.config.pool_chunk_size, dtype, device, config.repetitions,
+                                  workers=2 if config.smoke else 1))
+    if "retrieval" in parts or "quantization" in parts:
         main_subset, quant_subset = subsets(config, workdir)
-        if "retrieval" in families:
-            log(f"retrieval: {main_subset.docs} documents, {main_subset.queries} queries")
-            results["retrieval"] = run_retrieval(model, config.model, precision, main_subset, workdir / "retrieval",
-                                                 config.batch_size, config.repetitions, config.latency_queries,
-                                                 config.prune_k, config.coarse_scale)
-            lap("retrieval")
-        if "quantization" in families:
-            log(f"quantization: {quant_subset.docs} documents, {quant_subset.queries} queries")
-            results["quantization"] = run_quantization(
-                config.model, config.precisions, device, quant_subset, workdir / "quantization", config.batch_size,
-                config.repetitions, {"doc_max_length": config.doc_length},
-                loaded=lambda p: (model, models.weights) if p == precision else None,
-                measured={precision: from_retrieval(results["retrieval"])}
-                if quant_subset is main_subset and "retrieval" in results else None)
-            lap("quantization")
-    if "throughput" in families:
+    if "retrieval" in parts:
+        log(f"retrieval: {main_subset.docs} documents, {main_subset.queries} queries")
+        done("retrieval", run_retrieval(model, config.model, precision, main_subset, workdir / "retrieval",
+                                        config.batch_size, config.repetitions, config.latency_queries,
+                                        config.prune_k, config.coarse_scale))
+    if "quantization" in parts:
+        log(f"quantization: {quant_subset.docs} documents, {quant_subset.queries} queries")
+        same = quant_subset is main_subset and "retrieval" in results
+        done("quantization", run_quantization(
+            config.model, config.precisions, device, quant_subset, workdir / "quantization",
+            config.batch_size, config.repetitions, {"doc_max_length": config.doc_length},
+            loaded=lambda p: (model, weights) if p == precision else None,
+            measured={precision: from_retrieval(results["retrieval"])} if same else None))
+    if "throughput" in parts:
         log("encoding throughput")
-        results["throughput"] = run_throughput(models.causal, config.variants, config.batch_sizes, config.lengths,
-                                               config.chunk_sizes, config.repetitions, config.seed)
-        lap("throughput")
-    results["meta"]["seconds"] = round(time.monotonic() - started, 1)
-    write_results(results, output)
+        done("throughput", run_throughput(lambda: throughput_model(model, config, device, precision),
+                                          config.variants, config.batch_sizes, config.lengths,
+                                          config.chunk_sizes, config.repetitions, config.seed))
     return results
 
 

@@ -83,7 +83,7 @@ def measure_config(model: CspladeModel, texts: list[str], repetitions: int,
             seconds, hidden = timed(lambda: model.hidden_states(inputs), device)
             backbone.append(seconds)
             for name in names[rep % len(names):] + names[: rep % len(names)]:
-                pooling[name].append(timed(lambda: paths[name](hidden), device)[0])
+                pooling[name].append(timed(lambda path=paths[name], states=hidden: path(states), device)[0])
     return {"tokens": inputs.num_tokens, "length": int(inputs.input_ids.shape[1]), "backbone_s": backbone,
             "pooling_s": pooling, "max_abs_diff_vs_naive": max_diff}
 
@@ -91,7 +91,8 @@ def measure_config(model: CspladeModel, texts: list[str], repetitions: int,
 def summarize(variant: str, batch: int, length: int, raw: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per path: medians of end-to-end seconds (forward + pooling), docs/s, tokens/s, ratios."""
     rows = []
-    total = {name: [b + p for b, p in zip(raw["backbone_s"], times)] for name, times in raw["pooling_s"].items()}
+    total = {name: [forward + pool for forward, pool in zip(raw["backbone_s"], times, strict=True)]
+             for name, times in raw["pooling_s"].items()}
     seconds = {name: median(values) for name, values in total.items()}
     for name, value in seconds.items():
         rows.append({
@@ -128,8 +129,8 @@ def run_throughput(model_loader: Callable[[], CspladeModel], variants: list[str]
             worst = goal["worst"]
             config = base.config.replace(variant=worst["variant"], doc_max_length=worst["length"])
             model = CspladeModel(base.lm, base.tokenizer, config)
-            result["profile"] = {**worst, "ops": profile_pooling(
-                model, synthetic_texts(worst["batch"], 2 * worst["length"], seed), base.config.pool_chunk_size)}
+            texts = synthetic_texts(worst["batch"], 2 * worst["length"], seed)
+            result["profile"] = {**worst, "ops": profile_pooling(model, texts, base.config.pool_chunk_size)}
     return result
 
 

@@ -51,15 +51,20 @@ def register(commands) -> None:
     parser = commands.add_parser("bench", help="measure encode/index/search performance and quantization",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", "--encoder", dest="model",
-                        help="model directory, preset or hub id (default: the csplade preset, else smollm2-135m)")
-    parser.add_argument("--dataset", default="beir/scifact/test", help="ir_datasets id (default: %(default)s)")
+                        help="model directory, preset or hub id (default: the csplade preset, else "
+                             "smollm2-135m)")
+    parser.add_argument("--dataset", default="beir/scifact/test",
+                        help="ir_datasets id (default: %(default)s)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N")
-    parser.add_argument("--dtype", default="auto", help="precision of the main model (default: auto = bf16 on CUDA "
-                                                        "or a CPU with native bf16, else float32)")
+    parser.add_argument("--dtype", default="auto",
+                        help="precision of the main model (default: auto = bf16 on CUDA or a CPU with native "
+                             "bf16, else float32)")
     parser.add_argument("--output", default="bench.json", help="JSON results; the markdown goes next to it "
                                                                "(default: %(default)s)")
-    parser.add_argument("--workdir", help="collections, indexes and runs (default: OUTPUT without suffix + -work)")
-    parser.add_argument("--repetitions", type=int, default=3, help="timed repetitions per figure (default: 3)")
+    parser.add_argument("--workdir",
+                        help="collections, indexes and runs (default: OUTPUT without its suffix + '-work')")
+    parser.add_argument("--repetitions", type=int, default=3,
+                        help="timed repetitions per figure (default: 3)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that every part runs")
     for flag, (_, kind, text) in SIZE_OPTIONS.items():
