@@ -18,11 +18,14 @@ LogitFn = Callable[[torch.Tensor], torch.Tensor]
 
 def _masked_chunk_max(head: LogitFn, hidden: torch.Tensor, pool_mask: torch.Tensor) -> torch.Tensor:
     logits = head(hidden)  # [B, c, V]
-    blocked = ~pool_mask.unsqueeze(-1)
+    blocked = ~pool_mask
     if torch.is_grad_enabled():
-        logits = logits.masked_fill(blocked, float("-inf"))
+        logits = logits.masked_fill(blocked.unsqueeze(-1), float("-inf"))
+    elif logits.is_contiguous():  # overwrite only the rows of unpooled positions, not the whole chunk
+        rows = blocked.flatten().nonzero().squeeze(1)
+        logits.view(-1, logits.shape[-1]).index_fill_(0, rows, float("-inf"))
     else:
-        logits.masked_fill_(blocked, float("-inf"))
+        logits.masked_fill_(blocked.unsqueeze(-1), float("-inf"))
     return logits.amax(dim=1)
 
 

@@ -1,0 +1,138 @@
+"""``csplade bench --smoke`` end to end on a tiny model and SciFact: structure and consistency of the
+table and JSON. Nothing here asserts a time; memory assertions are about sizes, which are exact."""
+import json
+import statistics
+import subprocess
+import sys
+
+import pytest
+
+VARIANTS = ("causal", "echo", "bi")
+
+
+def csplade(*args):
+    return subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True,
+                          text=True)
+
+
+@pytest.fixture(scope="module")
+def bench(tiny_dir, irds_home, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    result = csplade("bench", "--smoke", "--model", tiny_dir, "--output", out / "bench.json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result, json.loads((out / "bench.json").read_text()), out
+
+
+def test_table_is_printed_and_written_next_to_the_json(bench):
+    result, data, out = bench
+    table = (out / "bench.md").read_text()
+    assert table.strip() in result.stdout
+    for heading in ("## 1. Encoding throughput", "## 2. Peak memory", "## 3. Sparsity and index size",
+                    "## 4. Search latency", "## 5. Quantization", "### 5b. Impact weights"):
+        assert heading in table
+    meta = data["meta"]
+    assert meta["machine"]["cores"] >= 1 and meta["machine"]["torch_threads"] >= 1
+    assert meta["machine"]["cpu"] and meta["machine"]["torch"]
+    assert meta["dataset"] == "beir/scifact/test" and meta["mode"] == "smoke"
+    assert meta["config"]["repetitions"] == 3
+    for text in (meta["machine"]["cpu"], f"torch {meta['machine']['torch_threads']}", meta["model"],
+                 "median of 3 repetitions"):
+        assert text in table
+
+
+def test_throughput_rows_are_consistent(bench):
+    _, data, _ = bench
+    throughput = data["throughput"]
+    paths = {"limit", "naive", "chunked@8", "chunked@32"}
+    assert throughput["chunk_sizes"] == [8, 32] and throughput["model_chunk_size"] == 32
+    rows = throughput["rows"]
+    assert len(rows) == len(VARIANTS) * 2 * 2 * len(paths)
+    assert throughput["max_abs_diff_vs_naive"] < 1e-4  # chunked pooling computes exactly the naive weights
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["variant"], row["batch"], row["length"]), {})[row["path"]] = row
+    assert set(groups) == {(v, b, n) for v in VARIANTS for b in (1, 2) for n in (16, 32)}
+    for (variant, batch, length), by_path in groups.items():
+        assert set(by_path) == paths
+        for row in by_path.values():
+            assert len(row["repetitions_s"]) == 3 and min(row["repetitions_s"]) > 0
+            assert row["seconds"] == pytest.approx(statistics.median(row["repetitions_s"]))
+            assert row["docs_per_s"] == pytest.approx(batch / row["seconds"])
+            assert row["tokens_per_s"] == pytest.approx(row["tokens"] / row["seconds"])
+            assert row["speed_vs_limit"] == pytest.approx(by_path["limit"]["seconds"] / row["seconds"])
+            assert row["speed_vs_naive"] == pytest.approx(by_path["naive"]["seconds"] / row["seconds"])
+        tokens = by_path["limit"]["tokens"]
+        if variant == "echo":  # the text twice: ~2 x length per document
+            assert 2 * batch * (length - 2) < tokens <= 2 * batch * length + batch
+        else:
+            assert tokens == batch * length
+    goal = throughput["goal"]
+    assert goal["path"] == "chunked@32" and goal["configs"] == 12
+    assert goal["limit_goal_met"] == (goal["min_speed_vs_limit"] >= 0.95)
+    assert ("profile" in throughput) == (not (goal["limit_goal_met"] and goal["naive_goal_met"]))
+
+
+def test_memory_of_chunked_pooling_does_not_grow_with_length(bench):
+    _, data, _ = bench
+    rows = {(r["vocab"], r["length"], r["method"]): r for r in data["memory"]["rows"]}
+    assert set(rows) == {(v, n, m) for v in (32000, 128256) for n in (32, 128) for m in ("chunked", "naive")}
+    big = 128256
+    # naive: [B, L, V] logits, so 4x the length is ~4x the memory; ours: [B, chunk, V], flat in length
+    assert rows[(big, 128, "naive")]["peak_mib"] > 3 * rows[(big, 32, "naive")]["peak_mib"]
+    assert rows[(big, 128, "chunked")]["peak_mib"] < 1.5 * rows[(big, 32, "chunked")]["peak_mib"]
+    assert rows[(big, 128, "chunked")]["peak_mib"] > rows[(32000, 128, "chunked")]["peak_mib"]  # grows with V
+    assert rows[(big, 128, "chunked")]["naive_over_this"] > 2
+    for row in rows.values():
+        assert row["peak_mib"] > 0 and len(row["repetitions_mib"]) == 3
+        assert row["peak_mib"] >= 0.9 * row["logits_mib"]  # the logits it must hold are really counted
+
+
+def test_sparsity_index_sizes_and_search(bench):
+    _, data, out = bench
+    retrieval = data["retrieval"]
+    subset = retrieval["subset"]
+    assert subset["docs"] == 40 and 1 <= subset["queries"] <= 12
+    assert subset["docs"] == subset["relevant_docs"] + subset["sampled_docs"]
+    sparsity = retrieval["sparsity"]
+    for side in ("doc_terms", "query_terms"):
+        assert 0 < sparsity[side]["min"] <= sparsity[side]["median"] <= sparsity[side]["max"]
+    assert all(v > 0 for v in retrieval["sizes"].values())
+    bm25 = retrieval["bm25"]
+    assert 0 < bm25["ndcg@10"] <= 1 and bm25["queries_per_s"] > 0
+    pruning = {row["top_k"]: row for row in retrieval["pruning"]}
+    assert set(pruning) == {None, 16}
+    assert pruning[16]["query_terms_mean"] <= 16 < pruning[None]["query_terms_mean"]
+    assert pruning[None]["ndcg@10"] == retrieval["impacts"][0]["ndcg@10"]
+    for row in pruning.values():
+        assert 0 <= row["ndcg@10"] <= 1 and row["queries_per_s"] > 0
+        assert row["speed_vs_bm25"] == pytest.approx(row["queries_per_s"] / bm25["queries_per_s"])
+    assert retrieval["query_encoding"]["ms_per_query"] > 0 and retrieval["encode"]["docs_per_s"] > 0
+    default, eight_bit, coarse = retrieval["impacts"]
+    assert eight_bit["max_impact"] == 255 and coarse["max_impact"] < default["max_impact"]
+    run_lines = (out / "bench-work" / "retrieval" / "runs" / "bm25.txt").read_text().splitlines()
+    assert len(run_lines) > 0 and len(run_lines[0].split()) == 6
+
+
+def test_quantization_rows(bench):
+    _, data, _ = bench
+    rows = {row["precision"]: row for row in data["quantization"]["rows"]}
+    assert list(rows) == ["float32", "bfloat16", "int8", "bnb-int8", "bnb-int4", "torchao-int8wo"]
+    for name in ("bnb-int8", "bnb-int4", "torchao-int8wo"):
+        assert rows[name] == {"precision": name, "measured": False, "reason": "GPU-only, not measured"}
+    for name in ("float32", "bfloat16", "int8"):
+        row = rows[name]
+        assert row["measured"] and row["docs_per_s"] > 0 and 0 <= row["ndcg@10"] <= 1
+        assert row["speed_vs_float32"] == pytest.approx(row["docs_per_s"] / rows["float32"]["docs_per_s"])
+    assert rows["bfloat16"]["memory_vs_float32"] == pytest.approx(0.5, abs=0.01)
+    assert rows["int8"]["weights_mib"] < rows["float32"]["weights_mib"]
+    assert rows["float32"]["ndcg@10"] == data["retrieval"]["impacts"][0]["ndcg@10"]  # same subset, same model
+
+
+def test_bad_options_are_one_line_errors(tiny_dir, tmp_path):
+    result = csplade("bench", "--smoke", "--model", tiny_dir, "--parts", "speed",
+                     "--output", tmp_path / "b.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "csplade bench: error: unknown benchmark part(s) speed; "
+        "choose from throughput, memory, retrieval, quantization")
+    assert not (tmp_path / "b.json").exists()
