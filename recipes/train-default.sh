@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains the default `csplade` encoder shipped in encoders/: SmolLM2-135M-Instruct + LoRA adapters,
-# on BEIR SciFact train with BM25 hard negatives made through Pyserini, entirely on CPU.
+# on BEIR SciFact train with BM25 hard negatives made through Pyserini, entirely on CPU: about 35 minutes
+# on 2 CPU cores (adaptation 30 steps x ~28 s, contrastive 40 steps x ~27 s).
 #
 #   bash recipes/train-default.sh            # then: bash recipes/quickstart.sh (evaluates it)
 #
@@ -18,8 +19,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 WORK=${WORK:-runs/train-default}
-ADAPT_STEPS=${ADAPT_STEPS:-40}
-TRAIN_STEPS=${TRAIN_STEPS:-60}
+ADAPT_STEPS=${ADAPT_STEPS:-30}
+TRAIN_STEPS=${TRAIN_STEPS:-40}
 PRESET_DIR=${PRESET_DIR:-encoders}
 mkdir -p "$WORK"
 irds_home "$WORK"

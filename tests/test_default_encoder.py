@@ -1,0 +1,38 @@
+"""The shipped default encoder (`encoders/csplade.json`: SmolLM2-135M + the trained LoRA adapters) loads
+through the preset machinery and expands a query into its own words: a behavioural check on the real model."""
+import pytest
+
+from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
+from csplade_pyserini.presets import get_preset
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return CspladeQueryEncoder("csplade")
+
+
+def _words(encoder, vector: dict[str, int], k: int) -> list[str]:
+    """The k heaviest terms of a vector as lower-case words (tokenizer pieces decoded)."""
+    vocabulary, tokenizer = encoder.model.vocabulary, encoder.model.tokenizer
+    top = sorted(vector, key=vector.get, reverse=True)[:k]
+    return [tokenizer.decode([vocabulary.token_id(term)]).strip().lower() for term in top]
+
+
+def test_the_default_preset_ships_trained_adapters():
+    preset = get_preset("csplade")
+    assert preset.model == "smollm2-135m"
+    assert len(preset.adapter_dirs) == 2
+    for adapter in preset.adapter_dirs:
+        assert (adapter / "adapter_model.safetensors").stat().st_size < 15 * 2**20
+
+
+@pytest.mark.parametrize("query, word", [
+    ("Which proteins bind to the promoter of the insulin gene?", "protein"),
+    ("Does vitamin D deficiency increase the risk of tuberculosis?", "deficiency"),
+])
+def test_a_query_is_expanded_into_its_own_words(encoder, query, word):
+    vector = encoder.encode(query)
+    assert vector and all(type(w) is int and w >= 1 for w in vector.values())
+    assert len(vector) <= encoder.model.config.query_top_k
+    # the whole (top-k pruned) query vector; the model is barely trained, so function words sit among them
+    assert any(word in term for term in _words(encoder, vector, len(vector)))
