@@ -7,6 +7,7 @@ into the base on load, so inference always runs a plain model.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -104,4 +105,6 @@ def merge_adapter(lm, adapter_dir: Path):
     """Apply a saved LoRA adapter to ``lm`` and merge it into the weights."""
     from peft import PeftModel
 
-    return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()
+    with warnings.catch_warnings():  # peft reads a property that transformers 5 marks deprecated
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()

@@ -136,3 +136,15 @@ def test_bad_options_are_one_line_errors(tiny_dir, tmp_path):
         "csplade bench: error: unknown benchmark part(s) speed; "
         "choose from throughput, memory, retrieval, quantization")
     assert not (tmp_path / "b.json").exists()
+
+
+def test_throughput_grid_runs_every_variant_for_a_model_with_echo_queries(tmp_path):
+    """The default preset has ECHO queries over causal documents; the grid must still run `bi`."""
+    from tiny import save_tiny
+
+    from csplade_pyserini.bench.throughput import run_throughput
+    from csplade_pyserini.loading import load_model
+
+    directory = save_tiny(tmp_path / "echo-queries", query_variant="echo")
+    result = run_throughput(lambda: load_model(str(directory)), ["causal", "echo", "bi"], [1], [8], [None], 1)
+    assert {row["variant"] for row in result["rows"]} == {"causal", "echo", "bi"}
