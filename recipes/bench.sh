@@ -3,7 +3,7 @@
 # sparsity and index size, search latency, quantization), printed as a markdown table and written
 # to runs/bench/bench.json + runs/bench/bench.md (collections, indexes and runs in runs/bench/bench-work/).
 #
-#   bash recipes/bench.sh                     # full run: about 25 min on 2 CPU cores with SmolLM2-135M
+#   bash recipes/bench.sh                     # full run: about 21 min on 2 CPU cores with SmolLM2-135M
 #   bash recipes/bench.sh --smoke             # every part on tiny sizes (about 2 min)
 #   bash recipes/bench.sh --device cuda --model <dir|preset|hub id> --docs 2000   # a GPU and a larger model
 #

@@ -10,9 +10,9 @@
 # per document and query, and encoding time (also in $WORK/report.md and report.json).
 #
 # CPU only is fine: about 50 minutes on 2 AVX2 cores in float32 (43 of them encoding 5,183 documents);
-# DTYPE=int8 is faster. Re-running reuses every finished step (data, encoded shards, indexes, runs,
-# evaluation), so change settings together with --force (redoes every step) or another WORK. An
-# interrupted encoding resumes where it stopped.
+# DTYPE=int8 is 1.57x faster but loses ~0.16 nDCG@10 (docs/bench-cpu.md). Re-running reuses every
+# finished step (data, encoded shards, indexes, runs, evaluation), so change settings together with
+# --force (redoes every step) or another WORK. An interrupted encoding resumes where it stopped.
 #
 # Variables (defaults):
 #   ENCODER=csplade        model directory, preset name (encoders/) or Hugging Face id

@@ -43,7 +43,7 @@ def ship(preset: Path, adapt: Path, train: Path, seconds: int | None) -> None:
     record = {
         "model": "smollm2-135m",
         "adapter": [str(t.relative_to(preset.parent)) for _, _, t in staged],
-        "config": {},
+        "config": {"pool_chunk_size": 128},  # near the limit speed on CPU (docs/bench-cpu.md)
         "description": "Default CSPLADE encoder: SmolLM2-135M-Instruct + LoRA (adaptation, then contrastive "
                        "training on SciFact); causal documents, ECHO queries",
         "metadata": {**previous.get("metadata", {}), **metadata},
