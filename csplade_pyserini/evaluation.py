@@ -51,13 +51,17 @@ def search(
 
 
 def trec_eval(
-    qrels: str | Path, run: str | Path, metrics: Sequence[str] = ("ndcg_cut.10",), complete: bool = True
+    qrels: str | Path, run: str | Path, metrics: Sequence[str] = ("ndcg_cut.10",), complete: bool = True,
+    depth: int | None = None,
 ) -> dict[str, float]:
-    """``{measure: value}`` over all queries, e.g. ``{"ndcg_cut_10": 0.679}`` (``-c`` by default)."""
+    """``{measure: value}`` over all queries, e.g. ``{"ndcg_cut_10": 0.679}`` (``-c`` by default; ``depth``:
+    ``-M``, only the top ``depth`` hits of each query count)."""
     for path in (qrels, run):
         if not Path(path).is_file():
             raise CspladeError(f"{path}: no such file")
     args: list[object] = ["-c"] if complete else []
+    if depth is not None:
+        args += ["-M", depth]
     for metric in metrics:
         args += ["-m", metric]
     lines = run_pyserini("pyserini.eval.trec_eval", [*args, qrels, run], quiet=True)

@@ -30,9 +30,8 @@ from tqdm import tqdm
 
 from .data import atomic_text
 from .errors import CspladeError
-from .evaluation import parse_trec_eval, trec_eval
+from .evaluation import trec_eval
 from .export import collection_dir, shard_stats
-from .pyserini_cli import run_pyserini
 
 DEFAULT_METRICS = ("nDCG@10", "R@100")
 MISSING = "–"
@@ -110,10 +109,7 @@ def evaluate(qrels: str | Path, run: str | Path, metrics: Sequence[Metric]) -> d
         scores.update({m.label: _value(values, m, run) for m in plain})
     for depth in sorted({m.depth for m in metrics if m.depth is not None}):
         deep = [m for m in metrics if m.depth == depth]
-        args: list[object] = ["-c", "-M", depth]
-        for measure in measure_arguments(deep):
-            args += ["-m", measure]
-        values = parse_trec_eval(run_pyserini("pyserini.eval.trec_eval", [*args, qrels, run], quiet=True))
+        values = trec_eval(qrels, run, measure_arguments(deep), depth=depth)
         scores.update({m.label: _value(values, m, run) for m in deep})
     return {m.label: scores[m.label] for m in metrics}
 

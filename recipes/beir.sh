@@ -66,14 +66,7 @@ for dataset in "${DATASETS[@]}"; do
   dir=$WORK/${name//\//-}
   say "$dataset -> $dir"
 
-  raw=$dir/data
-  [ "$SMOKE" = 1 ] && raw=$dir/data-full
-  [ -f "$raw/topics.tsv" ] || "$PY" -m csplade_pyserini topics "$dataset" --output "$raw/topics.tsv"
-  [ -f "$raw/qrels.txt" ] || "$PY" -m csplade_pyserini qrels "$dataset" --output "$raw/qrels.txt"
-  [ -f "$raw/corpus/docs.jsonl" ] || "$PY" -m csplade_pyserini corpus "$dataset" --output "$raw/corpus" >&2
-  if [ "$SMOKE" = 1 ]; then
-    "$PY" recipes/smoke.py subset --data "$raw" --output "$dir/data" --queries 10 --docs 200 >&2
-  fi
+  export_data "$dataset" "$dir/data" 10 200
 
   # Encode the corpus in GPUS shards at once (shard i on GPU i); an interrupted shard resumes.
   if [ ! -d "$dir/index" ]; then

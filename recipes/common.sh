@@ -5,7 +5,7 @@
 #             "$PY" -m pyserini...
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
-# and these functions are defined: say, irds_home, smoke_model, run_shards, finish_run.
+# and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, finish_run.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,6 +44,20 @@ irds_home() {
 smoke_model() {
   [ -d "$1" ] || "$PY" recipes/smoke.py model "$1" >/dev/null
   echo "$1"
+}
+
+# export_data DATASET DIR QUERIES DOCS: DIR/topics.tsv, DIR/qrels.txt and DIR/corpus/docs.jsonl of an
+# ir_datasets id (each made once). In smoke mode the whole set goes to DIR-full and DIR holds a slice of it:
+# QUERIES queries, their relevant documents and random others up to DOCS documents.
+export_data() {
+  local dataset=$1 dir=$2 raw=$2
+  [ "$SMOKE" = 1 ] && raw=$dir-full
+  [ -f "$raw/topics.tsv" ] || "$PY" -m csplade_pyserini topics "$dataset" --output "$raw/topics.tsv"
+  [ -f "$raw/qrels.txt" ] || "$PY" -m csplade_pyserini qrels "$dataset" --output "$raw/qrels.txt"
+  [ -f "$raw/corpus/docs.jsonl" ] || "$PY" -m csplade_pyserini corpus "$dataset" --output "$raw/corpus" >&2
+  if [ "$SMOKE" = 1 ]; then
+    "$PY" recipes/smoke.py subset --data "$raw" --output "$dir" --queries "$3" --docs "$4" >&2
+  fi
 }
 
 # run_shards N COMMAND...: run COMMAND --shard-id i --shard-num N for i = 0..N-1 at the same time, shard i

@@ -68,14 +68,7 @@ if [ -f "$EXPORT/export.json" ]; then
 fi
 
 say "1/6 export $DATASET (topics, qrels, corpus) with ir_datasets"
-RAW=$DATA
-[ "$SMOKE" = 1 ] && RAW=$WORK/data-full
-[ -f "$RAW/topics.tsv" ] || "$PY" -m csplade_pyserini topics "$DATASET" --output "$RAW/topics.tsv"
-[ -f "$RAW/qrels.txt" ] || "$PY" -m csplade_pyserini qrels "$DATASET" --output "$RAW/qrels.txt"
-[ -f "$RAW/corpus/docs.jsonl" ] || "$PY" -m csplade_pyserini corpus "$DATASET" --output "$RAW/corpus" >&2
-if [ "$SMOKE" = 1 ]; then
-  "$PY" recipes/smoke.py subset --data "$RAW" --output "$DATA" --queries 20 --docs 300 >&2
-fi
+export_data "$DATASET" "$DATA" 20 300
 
 say "2/6 encode the corpus with $ENCODER (dtype $DTYPE) into $EXPORT"
 if [ ! -f "$EXPORT/vectors/part-00000-of-00001.jsonl" ]; then

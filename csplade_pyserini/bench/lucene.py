@@ -23,13 +23,6 @@ HITS = 1000
 METRIC = "ndcg_cut_10"
 
 
-def directory_bytes(path: Path) -> int:
-    path = Path(path)
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
 def write_collection(directory: Path, documents: list[Document], vectors: list[dict[str, int]],
                      config: CspladeConfig, encoder: str, dtype: str) -> Path:
     """An export directory (``vectors/`` + config + export.json), written with :class:`ShardWriter`."""

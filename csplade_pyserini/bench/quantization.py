@@ -18,9 +18,10 @@ import torch
 
 from ..loading import load_model
 from ..model import CspladeModel
+from ..report import directory_bytes
 from .encoding import encode_documents, encode_queries
 from .impacts import at_scale
-from .lucene import build_indexes, directory_bytes, evaluate_runs, search_impact, write_collection
+from .lucene import build_indexes, evaluate_runs, search_impact, write_collection
 from .subset import Subset
 
 MIB = 1024 * 1024

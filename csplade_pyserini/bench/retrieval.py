@@ -13,9 +13,10 @@ from typing import Any
 
 from ..errors import CspladeError
 from ..model import CspladeModel, SparseVector
+from ..report import directory_bytes
 from .encoding import encode_documents, encode_queries, query_latency
 from .impacts import BYTE_MAX, at_scale, eight_bit, max_weight, pruned
-from .lucene import (build_indexes, directory_bytes, evaluate_runs, search_bm25, search_impact,
+from .lucene import (build_indexes, evaluate_runs, search_bm25, search_impact,
                      write_collection)
 from .subset import Subset
 
