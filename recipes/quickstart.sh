@@ -83,7 +83,7 @@ say "3/6 build the Lucene impact index and the BM25 index (Anserini)"
 
 say "4/6 search: Pyserini with the CSPLADE query encoder, and BM25"
 if [ ! -f "$RUNS/csplade.trec" ]; then
-  "$PY" -m pyserini.search.lucene --index "$INDEXES/csplade" --topics "$DATA/topics.tsv" \
+  CSPLADE_DTYPE=$DTYPE "$PY" -m pyserini.search.lucene --index "$INDEXES/csplade" --topics "$DATA/topics.tsv" \
     --output "$RUNS/csplade.trec.tmp" --impact --encoder "$ENCODER" --hits 1000 >&2
   finish_run "$RUNS/csplade.trec"
 fi

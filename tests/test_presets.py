@@ -70,3 +70,18 @@ def test_a_list_of_adapters_is_merged_in_order(tmp_path, tiny_dir, monkeypatch):
     reference = load_model(str(tiny_dir), doc_top_k=9)
     reference.lm.load_state_dict(merged.state_dict())
     assert reference.encode_impacts(TEXTS, "doc") == model.encode_impacts(TEXTS, "doc")
+
+
+def test_pyserini_encoders_take_their_dtype_from_the_argument_or_csplade_dtype(tiny_dir, monkeypatch):
+    """Pyserini's command lines have no dtype flag: $CSPLADE_DTYPE sets it (float32 without it)."""
+    from csplade_pyserini.plugin import CspladeDocumentEncoder, CspladeQueryEncoder
+
+    monkeypatch.delenv("CSPLADE_DTYPE", raising=False)
+    assert CspladeQueryEncoder(str(tiny_dir)).model.lm.dtype == torch.float32
+    monkeypatch.setenv("CSPLADE_DTYPE", "bfloat16")
+    assert CspladeQueryEncoder(str(tiny_dir)).model.lm.dtype == torch.bfloat16
+    assert CspladeDocumentEncoder(str(tiny_dir)).model.lm.dtype == torch.bfloat16
+    assert CspladeQueryEncoder(str(tiny_dir), dtype="float32").model.lm.dtype == torch.float32
+    monkeypatch.setenv("CSPLADE_DTYPE", "float8")
+    with pytest.raises(CspladeError, match="unknown dtype 'float8'"):
+        CspladeQueryEncoder(str(tiny_dir))

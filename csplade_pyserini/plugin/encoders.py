@@ -22,13 +22,13 @@ from .resolve import load_encoder_model
 
 
 def _model(model_name_or_path: str | CspladeModel, tokenizer_name: str | None, device: str | None,
-           **overrides: Any) -> CspladeModel:
+           dtype: str | None = None, **overrides: Any) -> CspladeModel:
     if tokenizer_name is not None:
         raise CspladeError("tokenizer_name is not supported: a CSPLADE model's own tokenizer defines "
                            "its terms")
     if isinstance(model_name_or_path, CspladeModel):
         return model_name_or_path
-    return load_encoder_model(model_name_or_path, device=device, **overrides)
+    return load_encoder_model(model_name_or_path, device=device, dtype=dtype, **overrides)
 
 
 class CspladeQueryEncoder(QueryEncoder):
@@ -36,12 +36,13 @@ class CspladeQueryEncoder(QueryEncoder):
 
     ``model_name_or_path``: a model directory, a preset name, a Hugging Face id, or an already loaded
     :class:`CspladeModel` (to share one model between the query and document encoders).
+    ``dtype``: float32, bfloat16, int8 or auto (default ``$CSPLADE_DTYPE``, else float32).
     """
 
     def __init__(self, model_name_or_path: str | CspladeModel, tokenizer_name: str | None = None,
-                 device: str = "cpu", **kwargs: Any) -> None:
+                 device: str = "cpu", dtype: str | None = None, **kwargs: Any) -> None:
         super().__init__()
-        self.model = _model(model_name_or_path, tokenizer_name, device)
+        self.model = _model(model_name_or_path, tokenizer_name, device, dtype)
         self.has_model = True
 
     def encode(self, text: str, max_length: int | None = None, **kwargs: Any) -> dict[str, int]:
@@ -56,9 +57,10 @@ class CspladeDocumentEncoder(DocumentEncoder):
     """
 
     def __init__(self, model_name: str | CspladeModel, tokenizer_name: str | None = None, device: str = "cpu",
-                 prefix: str | None = None, batch_size: int = 16, **kwargs: Any) -> None:
+                 prefix: str | None = None, batch_size: int = 16, dtype: str | None = None,
+                 **kwargs: Any) -> None:
         overrides = {} if prefix is None else {"doc_prefix": prefix}
-        self.model = _model(model_name, tokenizer_name, device, **overrides)
+        self.model = _model(model_name, tokenizer_name, device, dtype, **overrides)
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str | None], titles: Sequence[str | None] | None = None,

@@ -41,10 +41,17 @@ def unknown_encoder(name: str, reason: str) -> CspladeError:
                         f"more via $CSPLADE_ENCODERS), and {reason}")
 
 
+DTYPE_VARIABLE = "CSPLADE_DTYPE"
+
+
 def load_encoder_model(name: str, device: str | None = "cpu", dtype: Any = None, **overrides: Any):
-    """:func:`~csplade_pyserini.loading.load_model`, with the unknown-name error listing the presets."""
+    """:func:`~csplade_pyserini.loading.load_model`, with the unknown-name error listing the presets.
+
+    ``dtype`` None: ``$CSPLADE_DTYPE`` (Pyserini's command lines have no flag for it), else float32.
+    """
     from ..loading import load_model
 
+    dtype = dtype or os.environ.get(DTYPE_VARIABLE) or "float32"
     try:
         return load_model(name, device=device, dtype=dtype, **overrides)
     except CspladeError as exc:
