@@ -52,7 +52,8 @@ class LoopConfig:
     grad_accumulation: int = _f(1, "micro-batches per optimizer step")
     max_grad_norm: float = _f(1.0, "gradient clipping norm (0 = no clipping)")
     gradient_checkpointing: bool = _f(False, "recompute transformer activations in the backward pass")
-    mixed_precision: str = _f("auto", "auto = bf16 on GPU, none on CPU", choices=PRECISIONS)
+    mixed_precision: str = _f("auto", "auto = bf16 autocast on GPU and on CPUs with native bf16, else none",
+                              choices=PRECISIONS)
     model_dtype: str = _f("auto", "dtype of the frozen weights: auto = float32 on CPU; bfloat16 on GPU with "
                                   "LoRA, float32 with full fine-tuning",
                           choices=("auto", "float32", "bfloat16"))
