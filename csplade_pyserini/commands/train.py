@@ -1,4 +1,4 @@
-"""``csplade adapt`` / ``csplade train`` / ``csplade merge``: the two training phases and the export.
+"""``csplade adapt`` / ``train`` / ``merge`` / ``curves``: the two training phases, the export, the curves.
 
 Every training setting is a flag and a field of a ``--config`` JSON/YAML/TOML file (flags win). Run
 under ``accelerate launch`` for several GPUs.
@@ -35,6 +35,17 @@ def register(commands) -> None:
     merge.add_argument("--output", required=True, help="the merged model directory to write")
     merge.set_defaults(run=run_merge)
 
+    curves = commands.add_parser(
+        "curves", help="training curves of runs side by side: window means of their metrics.jsonl",
+        description="One row per window of steps, one column per metric and run: e.g. the share of "
+                    "all-zero query vectors of a run started from the raw model next to one started "
+                    "after adaptation.")
+    curves.add_argument("runs", nargs="+", metavar="[NAME=]DIR",
+                        help="training output directories (or metrics.jsonl files), optionally named")
+    curves.add_argument("--window", type=int, default=10, help="steps per row (default: %(default)s)")
+    curves.add_argument("--keys", nargs="+", help="metrics to show (default: the usual ones the runs log)")
+    curves.set_defaults(run=run_curves)
+
 
 def _print_once(path) -> None:
     """Print the exported directory once, not once per process under ``accelerate launch``."""
@@ -64,4 +75,17 @@ def run_merge(args: argparse.Namespace) -> int:
     from ..train.merge import merge_checkpoint
 
     print(merge_checkpoint(args.source, args.output))
+    return 0
+
+
+def run_curves(args: argparse.Namespace) -> int:
+    from ..train.curves import curves_table, default_keys, read_metrics
+
+    runs = {}
+    for item in args.runs:
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = item.rstrip("/").split("/")[-1], item
+        runs[name] = read_metrics(path)
+    print(curves_table(runs, args.window, args.keys or default_keys(runs)))
     return 0
