@@ -10,8 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from csplade_pyserini.data import read_run, read_topics
+from csplade_pyserini.loading import load_model
+from csplade_pyserini.model import CspladeModel
+from csplade_pyserini.presets import Preset
 
 REPO = Path(__file__).resolve().parent.parent
 RECIPES = REPO / "recipes"
@@ -89,9 +94,7 @@ def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_
 
     # the query vectors counted in the table are those the searcher made: one query at a time
     # (CspladeQueryEncoder.encode), keyed by the topic text (how Pyserini reads a query-vector file)
-    from csplade_pyserini.loading import load_model
-
-    model = load_model(str(smoke_model))
+    model = load_model(str(smoke_model), dtype="auto")  # the recipe's DTYPE (auto), for both
     topics = read_topics(work / "data" / "topics.tsv")
     records = [json.loads(line) for line in (work / "queries.jsonl").read_text().splitlines()]
     assert [(r["id"], r["contents"]) for r in records] == list(topics.items())
@@ -141,6 +144,35 @@ def test_msmarco_recipe_smoke_runs_every_step(smoke_model, tmp_path):
         assert (work / model / "csplade_config.json").is_file(), model
     assert json.loads((work / "1b-bi/train/final/csplade_config.json").read_text())["variant"] == "bi"
     assert len(list((work / "1b-bi" / "encoded" / "vectors").iterdir())) == 2
+
+
+def test_train_default_smoke_ships_a_preset_and_compares_with_the_raw_start(smoke_model, tmp_path):
+    work = tmp_path / "train-default"
+    result = recipe("train-default.sh", "--control", WORK=work, BASE=smoke_model)
+    table = parse_table(result.stdout)  # `csplade curves adapted raw`: steps 1-2 of both runs
+    assert list(table) == ["1-2"]
+    assert list(table["1-2"])[1:] == [f"{key} ({run})" for key in ("q_zero", "d_zero", "q_terms", "d_terms",
+                                                                    "acc", "rank") for run in ("adapted", "raw")]
+    train = json.loads((work / "train" / "train_config.json").read_text())
+    raw = json.loads((work / "train-raw" / "train_config.json").read_text())
+    assert train.pop("model") == str(work / "adapt") and raw.pop("model") == str(smoke_model)
+    assert {k: v for k, v in train.items() if k != "output_dir"} == \
+        {k: v for k, v in raw.items() if k != "output_dir"}  # one flag apart
+
+    preset = json.loads((work / "presets" / "csplade.json").read_text())
+    assert preset["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train"]
+    assert preset["metadata"]["configs"]["train"]["steps"] == 2
+    shipped = load_file(str(work / "presets" / "csplade-smollm2-135m" / "train" / "adapter_model.safetensors"))
+    assert {t.dtype for t in shipped.values()} == {torch.bfloat16}
+
+    # the preset (base + both bf16 adapters, merged in order) encodes like the trained final/ model
+    texts = [json.loads(line)["contents"] for line in
+             (work / "data" / "corpus" / "docs.jsonl").read_text().splitlines()[:8]]
+    lm, tokenizer, config = Preset.read(work / "presets" / "csplade.json").load(torch.float32, "cpu")
+    from_preset = CspladeModel(lm, tokenizer, config).weights(texts, "doc")
+    trained = load_model(str(work / "train" / "final")).weights(texts, "doc")
+    assert config.query_top_k == 64 and config.doc_top_k == 256
+    assert torch.allclose(from_preset, trained, atol=2e-2)
 
 
 def test_every_csplade_flag_in_the_recipes_exists():
