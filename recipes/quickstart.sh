@@ -9,8 +9,8 @@
 # with `python -m pyserini.eval.trec_eval`, and prints nDCG@10, R@100, index size, mean non-zero terms
 # per document and query, and encoding time (also in $WORK/report.md and report.json).
 #
-# CPU only is fine: about 50 minutes on 2 AVX2 cores in float32 (43 of them encoding 5,183 documents);
-# DTYPE=int8 is 1.57x faster but loses ~0.16 nDCG@10 (docs/bench-cpu.md). Re-running reuses every
+# CPU only is fine: 15 minutes on 2 AVX512-BF16 cores (DTYPE=auto: bf16; 12 of them encoding 5,183
+# documents), about 50 on 2 AVX2-only cores (float32). Re-running reuses every
 # finished step (data, encoded shards, indexes, runs, evaluation), so change settings together with
 # --force (redoes every step) or another WORK. An interrupted encoding resumes where it stopped.
 #
