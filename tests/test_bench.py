@@ -107,8 +107,9 @@ def test_sparsity_index_sizes_and_search(bench):
         assert 0 <= row["ndcg@10"] <= 1 and row["queries_per_s"] > 0
         assert row["speed_vs_bm25"] == pytest.approx(row["queries_per_s"] / bm25["queries_per_s"])
     assert retrieval["query_encoding"]["ms_per_query"] > 0 and retrieval["encode"]["docs_per_s"] > 0
-    default, eight_bit, coarse = retrieval["impacts"]
-    assert eight_bit["max_impact"] == 255 and coarse["max_impact"] < default["max_impact"]
+    default, eight_bit, four_bit, coarse = retrieval["impacts"]
+    assert eight_bit["max_impact"] == 255 and four_bit["max_impact"] == 15
+    assert coarse["max_impact"] < default["max_impact"]
     run_lines = (out / "bench-work" / "retrieval" / "runs" / "bm25.txt").read_text().splitlines()
     assert len(run_lines) > 0 and len(run_lines[0].split()) == 6
 

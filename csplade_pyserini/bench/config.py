@@ -38,7 +38,7 @@ class BenchConfig:
     quant_docs / quant_queries: the (smaller) subset of the model-precision study.
     precisions: model precisions compared (those that cannot run on ``device`` are listed as not
         measured); coarse_scale: the coarse impact scale compared with the
-        model's ``weight_scale`` and with 8-bit impacts.
+        model's ``weight_scale`` and with 8-bit and 4-bit impacts.
     """
 
     model: str = "csplade"

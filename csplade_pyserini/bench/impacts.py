@@ -1,17 +1,14 @@
-"""Float term weights -> Lucene impacts: at a scale (the library's rule), or 8-bit max-normalised.
+"""Float term weights -> Lucene impacts: at a scale (the library's rule), or b-bit max-normalised.
 
-8-bit impacts map a document weight ``w > 0`` to ``max(1, round(255 * w / w_max))`` with ``w_max`` the
-largest weight in the whole collection (one linear map for all documents, so document scores stay
-comparable), and a query's weights by its own maximum (a positive factor per query does not change
-that query's ranking). Every impact is then an integer in 1..255.
+b-bit impacts map a document weight ``w > 0`` to ``max(1, round(M * w / w_max))``, ``M = 2**b - 1``, with
+``w_max`` the largest weight in the whole collection (one linear map for all documents, so document
+scores stay comparable), and a query's weights by its own maximum (a positive factor per query does not
+change that query's ranking). Every impact is then an integer in 1..M (255 for 8 bits, 15 for 4).
 """
 from __future__ import annotations
 
 from ..model import CspladeModel, SparseVector
 from ..terms import impact_vector
-
-BYTE_MAX = 255
-
 
 def at_scale(model: CspladeModel, vector: SparseVector, scale: float) -> dict[str, int]:
     return impact_vector(vector[0], vector[1], model.vocabulary, scale)
@@ -21,11 +18,12 @@ def max_weight(vectors: list[SparseVector]) -> float:
     return max((max(weights) for _, weights in vectors if weights), default=0.0)
 
 
-def eight_bit(model: CspladeModel, vector: SparseVector, w_max: float) -> dict[str, int]:
-    """Impacts in 1..255 relative to ``w_max``."""
+def max_normalised(model: CspladeModel, vector: SparseVector, w_max: float, bits: int) -> dict[str, int]:
+    """Impacts in ``1..2**bits - 1`` relative to ``w_max``."""
     if w_max <= 0:
         return {}
-    return {model.vocabulary.terms[token_id]: max(1, min(BYTE_MAX, round(BYTE_MAX * weight / w_max)))
+    top = 2 ** bits - 1
+    return {model.vocabulary.terms[token_id]: max(1, min(top, round(top * weight / w_max)))
             for token_id, weight in zip(*vector) if weight > 0}
 
 

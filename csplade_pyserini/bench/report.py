@@ -152,7 +152,7 @@ def search_section(data: dict[str, Any]) -> str:
 def impacts_section(data: dict[str, Any]) -> str:
     rows = [[r["impacts"], num(r["max_impact"]), num(r["collection_mib"], 2), num(r["index_mib"], 2),
              num(r["queries_per_s"], 0), num(r["ndcg@10"], 4)] for r in data["impacts"]]
-    return ("\n### 5b. Impact weights (retrieval subset, the same float weights quantised three ways)\n\n"
+    return ("\n### 5b. Impact weights (retrieval subset, the same float weights quantised four ways)\n\n"
             + table(["impacts", "max impact", "collection MiB", "index MiB", "queries/s", "nDCG@10"], rows))
 
 

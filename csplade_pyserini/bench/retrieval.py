@@ -15,7 +15,7 @@ from ..errors import CspladeError
 from ..model import CspladeModel, SparseVector
 from ..report import directory_bytes
 from .encoding import encode_documents, encode_queries, query_latency
-from .impacts import BYTE_MAX, at_scale, eight_bit, max_weight, pruned
+from .impacts import at_scale, max_normalised, max_weight, pruned
 from .lucene import (build_indexes, evaluate_runs, search_bm25, search_impact,
                      write_collection)
 from .subset import Subset
@@ -46,11 +46,15 @@ def impact_schemes(model: CspladeModel, doc_vectors: list[SparseVector],
         return ([at_scale(model, v, factor) for v in doc_vectors],
                 {q: at_scale(model, v, factor) for q, v in query_vectors.items()})
 
+    def normalised(bits: int) -> Scheme:
+        return (f"{bits}-bit (1..{2 ** bits - 1}, max-normalised)",
+                [max_normalised(model, v, doc_max, bits) for v in doc_vectors],
+                {q: max_normalised(model, v, max_weight([v]), bits) for q, v in query_vectors.items()})
+
     return {
         f"scale{scale:g}": (f"scale {scale:g} (model default)", *scaled(scale)),
-        "8bit": (f"8-bit (1..{BYTE_MAX}, max-normalised)",
-                 [eight_bit(model, v, doc_max) for v in doc_vectors],
-                 {q: eight_bit(model, v, max_weight([v])) for q, v in query_vectors.items()}),
+        "8bit": normalised(8),
+        "4bit": normalised(4),
         f"scale{coarse:g}": (f"scale {coarse:g}", *scaled(coarse)),
     }
 
