@@ -6,6 +6,7 @@ under ``accelerate launch`` for several GPUs.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(commands) -> None:
@@ -85,7 +86,7 @@ def run_curves(args: argparse.Namespace) -> int:
     for item in args.runs:
         name, sep, path = item.partition("=")
         if not sep:
-            name, path = item.rstrip("/").split("/")[-1], item
+            name, path = Path(item).name, item
         runs[name] = read_metrics(path)
     print(curves_table(runs, args.window, args.keys or default_keys(runs)))
     return 0

@@ -53,7 +53,8 @@ def window_means(records: Records, window: int, keys: Sequence[str]) -> dict[int
     """{first step of the window: {key: mean over the window's records that have the key}}."""
     sums: dict[int, dict[str, list[float]]] = {}
     for record in records:
-        start = (max(record["step"], 1) - 1) // window * window + 1 if record["step"] else 0
+        step = record["step"]
+        start = (step - 1) // window * window + 1 if step > 0 else 0  # step 0: its own row
         for key in keys:
             value = record.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
