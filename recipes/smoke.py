@@ -42,7 +42,8 @@ def make_model(directory: Path) -> Path:
 
 def make_subset(data: Path, output: Path, queries: int, docs: int) -> None:
     """Copy ``data`` into ``output`` cut down: every topics.tsv (+ its qrels.txt) and corpus/docs.jsonl."""
-    from csplade_pyserini.data import atomic_text, read_qrels, read_topics, write_qrels, write_topics
+    from csplade_pyserini.formats.files import atomic_text
+    from csplade_pyserini.formats.trec import read_qrels, read_topics, write_qrels, write_topics
 
     judged: set[str] = set()
     for topics_file in sorted(data.rglob("topics.tsv")):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from csplade_pyserini.data import read_run
+from csplade_pyserini.formats.trec import read_run
 
 
 def pyserini(module: str, *args, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:

@@ -1,13 +1,12 @@
 """SmolLM2-135M from its PyPI GGUF: conversion is faithful, idempotent and atomic; the pitfalls of
 decoder SPLADE on the real model (attention-sink first position, dense logits) are handled."""
-import os
 
 import pytest
 import torch
 
-from csplade_pyserini import base_models
+from csplade_pyserini.loading import base_models
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.loading import load_model
+from csplade_pyserini.loading.load import load_model
 
 SENTENCE = "The capital of France is"
 
@@ -22,7 +21,7 @@ def test_converted_directory_matches_the_gguf_load(smollm2_dir):
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     base = base_models.BASE_MODELS["smollm2-135m"]
-    gguf = base_models.gguf_path(base)
+    gguf = base_models.package_file(base.name, base.package, base.pip_name, base.gguf_file)
     tokenizer = AutoTokenizer.from_pretrained(smollm2_dir)
     reference_tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     ids = tokenizer(SENTENCE, return_tensors="pt").input_ids

@@ -145,7 +145,7 @@ def test_throughput_grid_runs_every_variant_for_a_model_with_echo_queries(tmp_pa
     from tiny import save_tiny
 
     from csplade_pyserini.bench.throughput import run_throughput
-    from csplade_pyserini.loading import load_model
+    from csplade_pyserini.loading.load import load_model
 
     directory = save_tiny(tmp_path / "echo-queries", query_variant="echo")
     result = run_throughput(lambda: load_model(str(directory)), ["causal", "echo", "bi"], [1], [8], [None], 1)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from csplade_pyserini.loading import load_model
+from csplade_pyserini.loading.load import load_model
 
 DOCS = [
     {"id": "d1", "title": "Proteins", "text": "proteins regulate cell death"},

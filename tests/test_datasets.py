@@ -5,9 +5,11 @@ import sys
 
 import pytest
 
-from csplade_pyserini.data import read_corpus, read_qrels, read_topics
-from csplade_pyserini.evaluation import search, trec_eval
-from csplade_pyserini.indexing import build_index
+from csplade_pyserini.formats.corpus import read_corpus
+from csplade_pyserini.formats.trec import read_qrels, read_topics
+from csplade_pyserini.search.lucene import search
+from csplade_pyserini.evaluate.trec_eval import trec_eval
+from csplade_pyserini.index.lucene import build_index
 
 SCIFACT = "beir/scifact/test"
 ANSERINI_BM25_FLAT_NDCG10 = 0.679  # Anserini's BEIR (v1.0.0) SciFact flat-index BM25 regression

@@ -3,7 +3,7 @@ through the preset machinery and expands a query into its own words: a behaviour
 import pytest
 
 from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
-from csplade_pyserini.presets import get_preset
+from csplade_pyserini.loading.presets import get_preset
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.export import ShardStats, ShardWriter, check_vector, count_vectors, shard_stats
+from csplade_pyserini.encode.collection import ShardStats, ShardWriter, count_vectors, shard_stats
+from csplade_pyserini.formats.vectors import check_vector
 
 
 def _lines(path):

@@ -1,8 +1,8 @@
 """Which positions are pooled: the text's own tokens only (ECHO: its second copy), never padding/prefix."""
 import pytest
 
-from csplade_pyserini.config import CspladeConfig
-from csplade_pyserini.inputs import InputBuilder
+from csplade_pyserini.core.config import CspladeConfig
+from csplade_pyserini.core.inputs import InputBuilder
 from tiny import build_tokenizer
 
 TEXTS = ["proteins regulate cell death", "the dog", "gene expression changes during immune response"]

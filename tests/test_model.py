@@ -2,9 +2,9 @@
 import pytest
 import torch
 
-from csplade_pyserini.config import CspladeConfig
-from csplade_pyserini.loading import load_model
-from csplade_pyserini.model import CspladeModel
+from csplade_pyserini.core.config import CspladeConfig
+from csplade_pyserini.loading.load import load_model
+from csplade_pyserini.core.model import CspladeModel
 from tiny import build_lm, build_tokenizer
 
 ARCHS = ["llama", "mistral", "qwen2", "gpt2"]

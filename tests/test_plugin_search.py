@@ -17,11 +17,11 @@ import os
 
 import pytest
 
-from csplade_pyserini.encode import encode_corpus
-from csplade_pyserini.export import ExportInfo
+from csplade_pyserini.encode.corpus import encode_corpus
+from csplade_pyserini.encode.collection import ExportInfo
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.indexing import build_index, parse_counters
-from csplade_pyserini.loading import load_model
+from csplade_pyserini.index.lucene import build_index, parse_counters
+from csplade_pyserini.loading.load import load_model
 from pyserini_helpers import expected_scores, index_with_anserini, pyserini, read_vectors, run_scores
 from tiny import CORPUS, save_tiny
 

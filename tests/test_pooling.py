@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from csplade_pyserini.pooling import chunked_max_pool, naive_max_pool
+from csplade_pyserini.core.pooling import chunked_max_pool, naive_max_pool
 
 
 def _case(seed=0, batch=3, length=23, hidden=16, vocab=50):

@@ -4,10 +4,10 @@ import json
 import pytest
 import torch
 
-from csplade_pyserini.config import CspladeConfig
+from csplade_pyserini.core.config import CspladeConfig
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.loading import load_model
-from csplade_pyserini.presets import available_presets, get_preset
+from csplade_pyserini.loading.load import load_model
+from csplade_pyserini.loading.presets import available_presets, get_preset
 
 TEXTS = ["proteins regulate cell death", "the lazy dog"]
 

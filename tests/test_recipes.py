@@ -13,10 +13,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from csplade_pyserini.data import read_run, read_topics
-from csplade_pyserini.loading import load_model
-from csplade_pyserini.model import CspladeModel
-from csplade_pyserini.presets import Preset
+from csplade_pyserini.formats.trec import read_run, read_topics
+from csplade_pyserini.loading.load import load_model, load_preset
+from csplade_pyserini.core.model import CspladeModel
+from csplade_pyserini.loading.presets import Preset
 
 REPO = Path(__file__).resolve().parent.parent
 RECIPES = REPO / "recipes"
@@ -168,7 +168,7 @@ def test_train_default_smoke_ships_a_preset_and_compares_with_the_raw_start(smok
     # the preset (base + both bf16 adapters, merged in order) encodes like the trained final/ model
     texts = [json.loads(line)["contents"] for line in
              (work / "data" / "corpus" / "docs.jsonl").read_text().splitlines()[:8]]
-    lm, tokenizer, config = Preset.read(work / "presets" / "csplade.json").load(torch.float32, "cpu")
+    lm, tokenizer, config = load_preset(Preset.read(work / "presets" / "csplade.json"), torch.float32, "cpu")
     from_preset = CspladeModel(lm, tokenizer, config).weights(texts, "doc")
     trained = load_model(str(work / "train" / "final")).weights(texts, "doc")
     assert config.query_top_k == 64 and config.doc_top_k == 256

@@ -5,8 +5,8 @@ import pytest
 
 from csplade_pyserini.cli import main
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.export import STATS_DIR, ShardWriter
-from csplade_pyserini.report import (Metric, RunSpec, RunSummary, average, document_terms, markdown_table,
+from csplade_pyserini.encode.collection import STATS_DIR, ShardWriter
+from csplade_pyserini.evaluate.report import (Metric, RunSpec, RunSummary, average, document_terms, markdown_table,
                                      measure_arguments, parse_metric, query_terms, summarise)
 
 
@@ -151,7 +151,7 @@ def test_encode_queries_writes_pyserinis_query_vector_file(tiny_dir, tmp_path, c
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["contents"]) for r in records] == [("7", "proteins regulate cell death"),
                                                            ("8", "a vaccine trial")]
-    from csplade_pyserini.loading import load_model
+    from csplade_pyserini.loading.load import load_model
 
     model = load_model(str(tiny_dir))
     assert [r["vector"] for r in records] == model.encode_impacts([r["contents"] for r in records], "query")

@@ -1,7 +1,7 @@
 """Token ids -> Lucene-safe terms: whitespace-free, unique, stable; specials never carry weight."""
 import pytest
 
-from csplade_pyserini.terms import (MAX_TERM_CHARS, TermVocabulary, impact_vector, lucene_term, quantize,
+from csplade_pyserini.core.terms import (MAX_TERM_CHARS, TermVocabulary, impact_vector, lucene_term, quantize,
                                     special_token_ids)
 from tiny import build_tokenizer
 

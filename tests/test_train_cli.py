@@ -2,7 +2,7 @@
 import json
 
 from csplade_pyserini.cli import main
-from csplade_pyserini.loading import load_model
+from csplade_pyserini.loading.load import load_model
 from train_toy import DOCS, write_toy
 
 

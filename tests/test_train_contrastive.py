@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.loading import load_model
+from csplade_pyserini.loading.load import load_model
 from csplade_pyserini.train.adapt import setup_adaptation
 from csplade_pyserini.train.contrastive import setup_contrastive
 from csplade_pyserini.train.losses import sparsity
-from csplade_pyserini.train.merge import merge_checkpoint
+from csplade_pyserini.train.export import merge_checkpoint
 from train_toy import DOCS, adapt_config, train_config, write_toy
 
 TEXTS = list(DOCS.values())[:4]

@@ -2,7 +2,7 @@
 import pytest
 
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.train.data import ContrastiveBatches, load_training_data
+from csplade_pyserini.train.examples import ContrastiveBatches, load_training_data
 from csplade_pyserini.train.packing import SequenceStream
 from tiny import build_tokenizer
 from train_toy import DOCS, train_config, write_toy

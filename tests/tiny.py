@@ -65,7 +65,7 @@ def build_lm(arch: str, vocab_size: int, attn_implementation: str = "sdpa", seed
 
 def save_tiny(directory: str | Path, arch: str = "llama", tokenizer_kind: str = "bytelevel", **config) -> Path:
     """A complete model directory: LM + tokenizer + csplade_config.json."""
-    from csplade_pyserini.config import CspladeConfig
+    from csplade_pyserini.core.config import CspladeConfig
 
     directory = Path(directory)
     tokenizer = build_tokenizer(tokenizer_kind)

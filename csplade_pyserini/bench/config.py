@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import VARIANTS
+from ..core.config import VARIANTS
 from ..errors import CspladeError
 
 FAMILIES = ("throughput", "memory", "retrieval", "quantization")

@@ -7,8 +7,8 @@ change that query's ranking). Every impact is then an integer in 1..M (255 for 8
 """
 from __future__ import annotations
 
-from ..model import CspladeModel, SparseVector
-from ..terms import impact_vector
+from ..core.model import CspladeModel, SparseVector
+from ..core.terms import impact_vector
 
 def at_scale(model: CspladeModel, vector: SparseVector, scale: float) -> dict[str, int]:
     return impact_vector(vector[0], vector[1], model.vocabulary, scale)

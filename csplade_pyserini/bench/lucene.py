@@ -1,7 +1,7 @@
 """Collections, Lucene indexes, timed single-thread search and nDCG@10, all through Pyserini.
 
-Indexes are built by :func:`~csplade_pyserini.indexing.build_index` (Anserini), runs are scored by
-:func:`~csplade_pyserini.evaluation.trec_eval` (Pyserini's trec_eval). Search runs in this process
+Indexes are built by :func:`~csplade_pyserini.index.lucene.build_index` (Anserini), runs are scored by
+:func:`~csplade_pyserini.evaluate.trec_eval.trec_eval` (Pyserini's trec_eval). Search runs in this process
 with Pyserini's ``LuceneImpactSearcher`` / ``LuceneSearcher`` so that it can be timed apart from
 query encoding: impact queries are encoded beforehand and handed to the searcher by query id through
 Pyserini's pre-encoded ``QueryEncoder`` (Pyserini still applies its ``min_idf`` filter and int conversion).
@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..config import CspladeConfig
-from ..data import Document, atomic_text
-from ..evaluation import trec_eval
-from ..export import ExportInfo, ShardWriter
-from ..indexing import build_index
+from ..core.config import CspladeConfig
+from ..formats.corpus import Document
+from ..formats.files import atomic_text
+from ..evaluate.trec_eval import trec_eval
+from ..encode.collection import ExportInfo, ShardWriter
+from ..index.lucene import build_index
 from .parallel import in_parallel
 from .timing import median, timed
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from ..pooling import chunked_max_pool, naive_max_pool
+from ..core.pooling import chunked_max_pool, naive_max_pool
 
 STATUS = Path("/proc/self/status")
 

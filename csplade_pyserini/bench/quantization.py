@@ -16,9 +16,9 @@ from typing import Any, Callable
 
 import torch
 
-from ..loading import load_model
-from ..model import CspladeModel
-from ..report import directory_bytes
+from ..loading.load import load_model
+from ..core.model import CspladeModel
+from ..evaluate.report import directory_bytes
 from .encoding import encode_documents, encode_queries
 from .impacts import at_scale
 from .lucene import build_indexes, evaluate_runs, search_impact, write_collection

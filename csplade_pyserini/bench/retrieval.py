@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CspladeError
-from ..model import CspladeModel, SparseVector
-from ..report import directory_bytes
+from ..core.model import CspladeModel, SparseVector
+from ..evaluate.report import directory_bytes
 from .encoding import encode_documents, encode_queries, query_latency
 from .impacts import at_scale, max_normalised, max_weight, pruned
 from .lucene import (build_indexes, evaluate_runs, search_bm25, search_impact,

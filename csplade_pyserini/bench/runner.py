@@ -10,11 +10,11 @@ from typing import Any
 
 import torch
 
-from ..data import atomic_text
-from ..loading import load_model, parse_device
-from ..model import CspladeModel
-from ..precision import resolve_precision
-from ..presets import DEFAULT_PRESET, find_preset
+from ..formats.files import atomic_text
+from ..loading.load import load_model, parse_device
+from ..core.model import CspladeModel
+from ..loading.precision import resolve_precision
+from ..loading.presets import DEFAULT_PRESET, find_preset
 from .config import BenchConfig
 from .machine import machine_info
 from .memory import run_memory

@@ -13,15 +13,14 @@ plus its own. Inputs are synthetic documents built by the model's own :class:`In
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import torch
 from tqdm import tqdm
 
-from ..config import VARIANTS
-from ..model import CspladeModel
-from ..pooling import chunked_max_pool, naive_max_pool
+from ..core.config import VARIANTS
+from ..core.model import CspladeModel
+from ..core.pooling import chunked_max_pool, naive_max_pool
 from .timing import median, timed
 
 GOAL_OF_LIMIT = 0.95
@@ -39,17 +38,6 @@ def synthetic_texts(count: int, words: int, seed: int = 0) -> list[str]:
 def ordered_variants(variants: list[str]) -> list[str]:
     """In the library's order (causal, echo, bi)."""
     return [v for v in VARIANTS if v in variants]
-
-
-@contextmanager
-def attention_restored(lm: torch.nn.Module) -> Iterator[None]:
-    """Give the attention modules back their ``is_causal`` flags (``bi`` clears them)."""
-    saved = [(module, module.is_causal) for module in lm.modules() if hasattr(module, "is_causal")]
-    try:
-        yield
-    finally:
-        for module, flag in saved:
-            module.is_causal = flag
 
 
 def pooling_paths(model: CspladeModel, pool_mask: torch.Tensor,
@@ -115,23 +103,22 @@ def run_throughput(model_loader: Callable[[], CspladeModel], variants: list[str]
     rows: list[dict[str, Any]] = []
     diffs = []
     grid = [(v, b, n) for v in ordered_variants(variants) for n in lengths for b in batch_sizes]
-    with attention_restored(base.lm):
-        for variant, batch, length in tqdm(grid, desc="throughput", unit="config"):
-            config = base.config.replace(variant=variant, query_variant=None, doc_max_length=length)
-            model = CspladeModel(base.lm, base.tokenizer, config)
-            raw = measure_config(model, synthetic_texts(batch, 2 * length, seed), repetitions, chunks)
-            diffs.append(raw["max_abs_diff_vs_naive"])
-            rows.extend(summarize(variant, batch, length, raw))
-        goal = goal_summary(rows, base.config.pool_chunk_size)
-        result = {"rows": rows, "chunk_sizes": chunks, "model_chunk_size": base.config.pool_chunk_size,
-                  "max_abs_diff_vs_naive": max(diffs), "goal_of_limit": GOAL_OF_LIMIT, "goal": goal}
-        if not (goal["limit_goal_met"] and goal["naive_goal_met"]):  # show where the time goes
-            worst = goal["worst"]
-            config = base.config.replace(variant=worst["variant"], query_variant=None,
-                                         doc_max_length=worst["length"])
-            model = CspladeModel(base.lm, base.tokenizer, config)
-            texts = synthetic_texts(worst["batch"], 2 * worst["length"], seed)
-            result["profile"] = {**worst, "ops": profile_pooling(model, texts, base.config.pool_chunk_size)}
+    for variant, batch, length in tqdm(grid, desc="throughput", unit="config"):
+        config = base.config.replace(variant=variant, query_variant=None, doc_max_length=length)
+        model = CspladeModel(base.lm, base.tokenizer, config)
+        raw = measure_config(model, synthetic_texts(batch, 2 * length, seed), repetitions, chunks)
+        diffs.append(raw["max_abs_diff_vs_naive"])
+        rows.extend(summarize(variant, batch, length, raw))
+    goal = goal_summary(rows, base.config.pool_chunk_size)
+    result = {"rows": rows, "chunk_sizes": chunks, "model_chunk_size": base.config.pool_chunk_size,
+              "max_abs_diff_vs_naive": max(diffs), "goal_of_limit": GOAL_OF_LIMIT, "goal": goal}
+    if not (goal["limit_goal_met"] and goal["naive_goal_met"]):  # show where the time goes
+        worst = goal["worst"]
+        config = base.config.replace(variant=worst["variant"], query_variant=None,
+                                     doc_max_length=worst["length"])
+        model = CspladeModel(base.lm, base.tokenizer, config)
+        texts = synthetic_texts(worst["batch"], 2 * worst["length"], seed)
+        result["profile"] = {**worst, "ops": profile_pooling(model, texts, base.config.pool_chunk_size)}
     return result
 
 

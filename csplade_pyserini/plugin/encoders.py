@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from pyserini.encode import DocumentEncoder, QueryEncoder
 
 from ..errors import CspladeError
-from ..model import CspladeModel
+from ..core.model import CspladeModel
 from .resolve import load_encoder_model
 
 

@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import CspladeConfig
+from ..core.config import CspladeConfig
 from ..errors import CspladeError
-from ..presets import available_presets
+from ..loading.presets import available_presets
 
 
 def is_model_directory(name: str) -> bool:
@@ -45,11 +45,11 @@ DTYPE_VARIABLE = "CSPLADE_DTYPE"
 
 
 def load_encoder_model(name: str, device: str | None = "cpu", dtype: Any = None, **overrides: Any):
-    """:func:`~csplade_pyserini.loading.load_model`, with the unknown-name error listing the presets.
+    """:func:`~csplade_pyserini.loading.load.load_model`, with the unknown-name error listing the presets.
 
     ``dtype`` None: ``$CSPLADE_DTYPE`` (Pyserini's command lines have no flag for it), else float32.
     """
-    from ..loading import load_model
+    from ..loading.load import load_model
 
     dtype = dtype or os.environ.get(DTYPE_VARIABLE) or "float32"
     try:

@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from ..inputs import EncoderInputs
-from ..model import CspladeModel
+from ..core.inputs import EncoderInputs
+from ..core.model import CspladeModel
 from .config import AdaptConfig
 from .loop import Trainer, make_accelerator
 from .losses import adaptation_loss, mask_for_mntp, next_token_targets, sparsity

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..config import VARIANTS
+from ..core.config import VARIANTS
 from ..errors import CspladeError
 
 SCHEDULES = ("cosine", "linear", "constant")

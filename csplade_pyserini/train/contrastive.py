@@ -15,10 +15,10 @@ from typing import Any
 
 import torch
 
-from ..inputs import EncoderInputs
-from ..model import CspladeModel
+from ..core.inputs import EncoderInputs
+from ..core.model import CspladeModel
 from .config import TrainConfig
-from .data import ContrastiveBatches, TrainingData, load_training_data
+from .examples import ContrastiveBatches, TrainingData, load_training_data
 from .loop import Trainer, make_accelerator, total_steps_for
 from .losses import flops, flops_weight, info_nce, keep_top_k, l1, sparsity
 from .modeling import TrainableModel, build_trainable

@@ -24,7 +24,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import CspladeError
-from ..precision import cpu_has_native_bf16
+from ..loading.precision import cpu_has_native_bf16
 from .config import LoopConfig
 
 STATE_FILE = "trainer_state.json"

@@ -15,10 +15,10 @@ from typing import Any
 
 import torch
 
-from ..config import CspladeConfig
-from ..loading import load_model
-from ..model import CspladeModel
-from ..presets import find_preset
+from ..core.config import CspladeConfig
+from ..loading.load import load_model
+from ..core.model import CspladeModel
+from ..loading.presets import find_preset
 from .config import AdaptConfig, LoopConfig, TrainConfig
 
 ADAPTER_CONFIG = "adapter_config.json"

@@ -14,9 +14,9 @@ from typing import Any, Iterator
 
 import torch
 
-from .. import data as files
+from ..formats.corpus import read_corpus
 from ..errors import CspladeError
-from .irds import doc_text, is_irds_id, load_dataset
+from ..formats.irds import doc_text, is_irds_id, load_dataset
 
 
 def iter_texts(source: str, max_docs: int | None = None) -> Iterator[str]:
@@ -27,7 +27,7 @@ def iter_texts(source: str, max_docs: int | None = None) -> Iterator[str]:
             raise CspladeError(f"ir_datasets {source!r} has no documents")
         texts: Iterator[str] = (doc_text(d) for d in dataset.docs_iter())
     else:
-        texts = (d.text for d in files.read_corpus(source))
+        texts = (d.text for d in read_corpus(source))
     return islice(texts, max_docs)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import CspladeError
 from .config import LoopConfig, check_resumable, load_saved_config
 from .loop import Trainer, checkpoints
-from .merge import export
+from .export import export
 from .modeling import TrainableModel
 
 

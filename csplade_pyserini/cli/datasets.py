@@ -1,0 +1,53 @@
+"""``csplade topics|qrels|corpus DATASET_ID``: ir_datasets collections as files Pyserini reads."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXAMPLE = "beir/scifact/test"
+
+
+def register(commands) -> None:
+    topics = commands.add_parser(
+        "topics", help="write a dataset's queries as Pyserini TSV topics",
+        description=f"Write qid<TAB>text topics of an ir_datasets id (e.g. {EXAMPLE}).")
+    topics.add_argument("dataset", help="ir_datasets id")
+    topics.add_argument("--output", required=True, help="topics file (.tsv)")
+    topics.set_defaults(run=run_topics)
+
+    qrels = commands.add_parser(
+        "qrels", help="write a dataset's relevance judgements as TREC qrels",
+        description=f"Write 'qid 0 docid rel' qrels of an ir_datasets id (e.g. {EXAMPLE}).")
+    qrels.add_argument("dataset", help="ir_datasets id")
+    qrels.add_argument("--output", required=True, help="qrels file")
+    qrels.set_defaults(run=run_qrels)
+
+    corpus = commands.add_parser("corpus", help="write a dataset's documents as corpus JSONL",
+                                 description="Write DIR/docs.jsonl ({id, contents}; contents = title + ' ' + "
+                                             "text) for `csplade encode` and `csplade index --bm25`.")
+    corpus.add_argument("dataset", help="ir_datasets id")
+    corpus.add_argument("--output", required=True, help="output directory")
+    corpus.set_defaults(run=run_corpus)
+
+
+def run_topics(args: argparse.Namespace) -> int:
+    from ..formats.irds import export_topics
+
+    count = export_topics(args.dataset, args.output)
+    print(f"{args.output}: {count} topics", file=sys.stderr)
+    return 0
+
+
+def run_qrels(args: argparse.Namespace) -> int:
+    from ..formats.irds import export_qrels
+
+    count = export_qrels(args.dataset, args.output)
+    print(f"{args.output}: {count} judgements", file=sys.stderr)
+    return 0
+
+
+def run_corpus(args: argparse.Namespace) -> int:
+    from ..formats.irds import export_corpus
+
+    print(export_corpus(args.dataset, args.output))
+    return 0

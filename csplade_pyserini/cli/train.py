@@ -1,0 +1,92 @@
+"""``csplade adapt`` / ``train`` / ``merge`` / ``curves``: the two training phases, the export, the curves.
+
+Every training setting is a flag and a field of a ``--config`` JSON/YAML/TOML file (flags win). Run
+under ``accelerate launch`` for several GPUs.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(commands) -> None:
+    from ..train.config import AdaptConfig, TrainConfig, add_config_arguments
+
+    adapt = commands.add_parser(
+        "adapt", help="phase 1: adapt a causal LM with L_CLM + lambda * L_ReLU on unlabeled text",
+        description="Adaptation phase: next-token loss plus the same loss on log(1+ReLU(logits)), which "
+                    "keeps CSPLADE's vocabulary activations alive. Writes checkpoints, metrics.jsonl, "
+                    "final/ (merged model) and adapter/.")
+    add_config_arguments(adapt, AdaptConfig)
+    adapt.set_defaults(run=run_adapt)
+
+    train = commands.add_parser(
+        "train", help="phase 2: contrastive CSPLADE training (InfoNCE + FLOPS, LoRA)",
+        description="Contrastive phase: in-batch + hard negatives, FLOPS on queries and documents. "
+                    "Writes checkpoints, metrics.jsonl, data_report.json, final/ (merged encoder) "
+                    "and adapter/.")
+    add_config_arguments(train, TrainConfig)
+    train.set_defaults(run=run_train)
+
+    merge = commands.add_parser(
+        "merge", help="merge a LoRA adapter or training checkpoint into a plain model directory",
+        description="Turn an adapter directory or any checkpoint-<step>/ into a model directory that "
+                    "load_model and the Pyserini encoders load.")
+    merge.add_argument("source", help="adapter directory or output_dir/checkpoint-<step>")
+    merge.add_argument("--output", required=True, help="the merged model directory to write")
+    merge.set_defaults(run=run_merge)
+
+    curves = commands.add_parser(
+        "curves", help="training curves of runs side by side: window means of their metrics.jsonl",
+        description="One row per window of steps, one column per metric and run: e.g. the share of "
+                    "all-zero query vectors of a run started from the raw model next to one started "
+                    "after adaptation.")
+    curves.add_argument("runs", nargs="+", metavar="[NAME=]DIR",
+                        help="training output directories (or metrics.jsonl files), optionally named")
+    curves.add_argument("--window", type=int, default=10, help="steps per row (default: %(default)s)")
+    curves.add_argument("--keys", nargs="+", help="metrics to show (default: the usual ones the runs log)")
+    curves.set_defaults(run=run_curves)
+
+
+def _print_once(path) -> None:
+    """Print the exported directory once, not once per process under ``accelerate launch``."""
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        print(path)
+
+
+def run_adapt(args: argparse.Namespace) -> int:
+    from ..train.adapt import run_adaptation
+    from ..train.config import AdaptConfig, config_from_args
+
+    _print_once(run_adaptation(config_from_args(AdaptConfig, args)))
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ..train.config import TrainConfig, config_from_args
+    from ..train.contrastive import run_contrastive
+
+    _print_once(run_contrastive(config_from_args(TrainConfig, args)))
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from ..train.export import merge_checkpoint
+
+    print(merge_checkpoint(args.source, args.output))
+    return 0
+
+
+def run_curves(args: argparse.Namespace) -> int:
+    from ..train.curves import curves_table, default_keys, read_metrics
+
+    runs = {}
+    for item in args.runs:
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = Path(item).name, item
+        runs[name] = read_metrics(path)
+    print(curves_table(runs, args.window, args.keys or default_keys(runs)))
+    return 0

@@ -1,0 +1,129 @@
+"""CspladeModel: a Hugging Face causal LM + tokenizer + CspladeConfig -> sparse vectors.
+
+The one model core used by training (differentiable ``forward``), encoding and the Pyserini
+encoders (``encode`` / ``encode_impacts``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import torch
+
+from .config import CspladeConfig
+from .inputs import EncoderInputs, InputBuilder
+from .pooling import chunked_max_pool
+from .attention import bidirectional, bidirectional_attention_mask, check_bidirectional
+from .terms import TermVocabulary, impact_vector
+
+SparseVector = tuple[list[int], list[float]]  # token ids and their float weights, largest first
+
+
+class CspladeModel(torch.nn.Module):
+    """A CSPLADE encoder over any ``AutoModelForCausalLM``."""
+
+    def __init__(self, lm: torch.nn.Module, tokenizer, config: CspladeConfig) -> None:
+        super().__init__()
+        self.lm = lm
+        self.tokenizer = tokenizer
+        self.config = config
+        head = lm.get_output_embeddings()
+        self.vocabulary = TermVocabulary(tokenizer, head.out_features)
+        self.register_buffer("allowed", self.vocabulary.allowed.float(), persistent=False)
+        self.inputs = InputBuilder(tokenizer, config)
+        if config.variant == "bi":
+            check_bidirectional(lm)
+        self._softcap = getattr(lm.config, "final_logit_softcapping", None)
+        self._logit_scale = getattr(lm.config, "logit_scale", None)
+
+    # -- the differentiable path ------------------------------------------------------------------
+    @property
+    def backbone(self) -> torch.nn.Module:
+        return getattr(self.lm, self.lm.base_model_prefix)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Vocabulary logits for hidden states, with the architecture's scaling/soft-capping."""
+        logits = self.lm.get_output_embeddings()(hidden)
+        if self._logit_scale is not None:
+            logits = logits * self._logit_scale
+        if self._softcap:
+            logits = torch.tanh(logits / self._softcap) * self._softcap
+        return logits
+
+    def attention_mask(self, inputs: EncoderInputs) -> torch.Tensor:
+        if self.config.variant == "bi":
+            return bidirectional_attention_mask(inputs.padding_mask, self.lm.dtype)
+        return inputs.padding_mask.long()
+
+    def hidden_states(self, inputs: EncoderInputs) -> torch.Tensor:
+        with bidirectional(self.lm) if self.config.variant == "bi" else nullcontext():
+            out = self.backbone(input_ids=inputs.input_ids, attention_mask=self.attention_mask(inputs),
+                                use_cache=False)
+        return out.last_hidden_state
+
+    def forward(self, inputs: EncoderInputs, checkpoint_pooling: bool = False) -> torch.Tensor:
+        """[B, V] float32 term weights (zero on special tokens), differentiable."""
+        hidden = self.hidden_states(inputs)
+        weights = chunked_max_pool(hidden, inputs.pool_mask, self.logits, self.config.pool_chunk_size,
+                                   checkpoint=checkpoint_pooling)
+        return weights * self.allowed
+
+    # -- inference ------------------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return next(self.lm.parameters()).device
+
+    def tokenize(self, texts: Sequence[str], side: str) -> EncoderInputs:
+        return self.inputs.build(list(texts), side).to(self.device)
+
+    @torch.inference_mode()
+    def weights(self, texts: Sequence[str], side: str) -> torch.Tensor:
+        """[B, V] weights for one batch, without gradients."""
+        return self.forward(self.tokenize(texts, side))
+
+    def encode(self, texts: Sequence[str], side: str, batch_size: int = 16) -> list[SparseVector]:
+        """Sparse vectors (top-k / threshold pruned as configured for ``side``), in input order."""
+        results: list[SparseVector | None] = [None] * len(texts)
+        for indices in _length_sorted_batches(texts, batch_size):
+            weights = self.weights([texts[i] for i in indices], side)
+            for i, vector in zip(indices, sparsify(weights, self.config.top_k(side),
+                                                   self.config.threshold(side))):
+                results[i] = vector
+        return results  # type: ignore[return-value]
+
+    def to_impacts(self, vector: SparseVector) -> dict[str, int]:
+        return impact_vector(vector[0], vector[1], self.vocabulary, self.config.weight_scale)
+
+    def encode_impacts(self, texts: Sequence[str], side: str, batch_size: int = 16) -> list[dict[str, int]]:
+        """{Lucene term: int impact} per text: what is exported and what queries are searched with."""
+        return [self.to_impacts(v) for v in self.encode(texts, side, batch_size)]
+
+    # -- persistence ----------------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Save the LM, tokenizer and config so the directory reloads with :func:`load_model`."""
+        directory = Path(directory)
+        self.lm.save_pretrained(directory)
+        self.tokenizer.save_pretrained(directory)
+        dataclasses.replace(self.config, base_model=None).save(directory)
+        return directory
+
+
+def sparsify(weights: torch.Tensor, top_k: int | None, threshold: float) -> list[SparseVector]:
+    """Per row: ids and weights above ``threshold``, the ``top_k`` largest, sorted descending."""
+    weights = weights.float()
+    kept = (weights > max(threshold, 0.0)).sum(dim=1)
+    k = int(kept.max()) if kept.numel() else 0
+    if top_k is not None:
+        k = min(k, top_k)
+    values, ids = weights.topk(k, dim=1)
+    counts = kept.clamp(max=k).tolist()
+    return [(row_ids[:n], row_values[:n])
+            for row_ids, row_values, n in zip(ids.tolist(), values.tolist(), counts)]
+
+
+def _length_sorted_batches(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]

@@ -1,0 +1,207 @@
+"""JsonVectorCollection output: one ``{"id", "contents", "vector"}`` object per line.
+
+An export directory holds ``vectors/`` (the JsonVectorCollection: finished shards
+``part-SSSSS-of-NNNNN.jsonl[.gz]`` and nothing else, since Anserini indexes every file below its
+``--input``), ``partial/`` (shards being written), ``stats/`` (one :class:`ShardStats` per finished
+shard: documents, non-zero terms, encoding time) and the metadata (``csplade_config.json``,
+``export.json``). A shard moves into ``vectors/`` only when complete, so an interrupted export never
+looks finished. Re-opening an unfinished shard keeps its complete lines (a torn last line is cut off)
+and reports their ids, so encoding resumes where it stopped.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import CspladeError
+from ..formats.vectors import check_vector
+
+PARTIAL_SUFFIX = ".partial"
+VECTORS_DIR = "vectors"
+PARTIAL_DIR = "partial"
+STATS_DIR = "stats"
+
+
+EXPORT_INFO = "export.json"
+
+
+@dataclass
+class ExportInfo:
+    """Saved beside the vectors (with the encoder's csplade_config.json) so the export describes itself."""
+
+    encoder: str
+    corpus: str
+    shard_num: int
+    compress: bool
+    dtype: str
+    batch_size: int
+
+    def save(self, directory: Path) -> None:
+        (directory / EXPORT_INFO).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> "ExportInfo | None":
+        path = directory / EXPORT_INFO
+        if not path.is_file():
+            return None
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (ValueError, TypeError):
+            raise CspladeError(f"{path}: not a valid export description") from None
+
+
+@dataclass
+class ShardStats:
+    """Saved as ``stats/<shard>.json`` when a shard is finished (what ``csplade report`` summarises)."""
+
+    documents: int
+    terms: int  # non-zero terms over all its documents
+    seconds: float  # wall time of the run that finished the shard (model loading excluded)
+    resumed: int = 0  # documents written by an earlier, interrupted run (not in ``seconds``)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".tmp.{path.name}")
+        staging.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        os.replace(staging, path)
+
+
+def shard_stats(export_dir: str | Path) -> list[ShardStats] | None:
+    """The stats of every finished shard of an export directory, or None if a shard has none."""
+    export_dir = Path(export_dir)
+    vectors = export_dir / VECTORS_DIR
+    shards = sorted(p for p in vectors.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz"))) \
+        if vectors.is_dir() else []
+    stats = []
+    for shard in shards:
+        path = export_dir / STATS_DIR / f"{shard.name}.json"
+        if not path.is_file():
+            return None
+        try:
+            stats.append(ShardStats(**json.loads(path.read_text())))
+        except (ValueError, TypeError):
+            raise CspladeError(f"{path}: not a valid shard statistics file") from None
+    return stats or None
+
+
+def shard_name(shard_id: int, shard_num: int, compress: bool) -> str:
+    return f"part-{shard_id:05d}-of-{shard_num:05d}.jsonl" + (".gz" if compress else "")
+
+
+class ShardWriter:
+    """Streams one shard of a JsonVectorCollection, atomically, with resume."""
+
+    def __init__(self, export_dir: str | Path, shard_id: int = 0, shard_num: int = 1, compress: bool = False) -> None:
+        if not 0 <= shard_id < shard_num:
+            raise CspladeError(f"--shard-id must be in [0, {shard_num}), got {shard_id}")
+        export_dir = Path(export_dir)
+        self.final_path = export_dir / VECTORS_DIR / shard_name(shard_id, shard_num, compress)
+        self.partial_path = export_dir / PARTIAL_DIR / (shard_name(shard_id, shard_num, False) + PARTIAL_SUFFIX)
+        self.stats_path = export_dir / STATS_DIR / f"{self.final_path.name}.json"
+        self.compress = compress
+        self._handle = None
+        self.written = 0
+        self.terms = 0
+        self.resumed = 0
+        self.started = time.monotonic()
+
+    @property
+    def complete(self) -> bool:
+        return self.final_path.is_file()
+
+    def resume(self) -> set[str]:
+        """Ids already in the unfinished shard (its torn last line, if any, is cut off)."""
+        if not self.partial_path.is_file():
+            return set()
+        done: set[str] = set()
+        good = 0
+        with open(self.partial_path, "rb") as handle:
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break
+                try:
+                    record = json.loads(raw)
+                    done.add(str(record["id"]))
+                    self.terms += len(record.get("vector") or {})
+                except (ValueError, KeyError):
+                    break
+                good += len(raw)
+        with open(self.partial_path, "r+b") as handle:
+            handle.truncate(good)
+        self.written = self.resumed = len(done)
+        return done
+
+    def write(self, doc_id: str, contents: str, vector: dict[str, int]) -> None:
+        check_vector(vector, f"document {doc_id!r}")
+        if self._handle is None:
+            self.partial_path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.partial_path, "a", encoding="utf-8")
+        record = {"id": doc_id, "contents": contents, "vector": vector}
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.written += 1
+        self.terms += len(vector)
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def finish(self) -> Path:
+        """Make the shard visible under its final name (compressing it if asked), its stats beside it."""
+        self.close()
+        seconds = round(time.monotonic() - self.started, 2)
+        ShardStats(self.written, self.terms, seconds, self.resumed).save(self.stats_path)
+        self.final_path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.partial_path.exists():  # an empty shard
+            self.partial_path.parent.mkdir(parents=True, exist_ok=True)
+            self.partial_path.touch()
+        if self.compress:
+            staging = self.partial_path.with_name(self.partial_path.name + ".gz")
+            with open(self.partial_path, "rb") as src, gzip.open(staging, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            _fsync(staging)
+            os.replace(staging, self.final_path)
+            self.partial_path.unlink()
+        else:
+            _fsync(self.partial_path)
+            os.replace(self.partial_path, self.final_path)
+        return self.final_path
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def collection_dir(path: str | Path) -> Path:
+    """The JsonVectorCollection of an export directory (its ``vectors/``), or ``path`` itself."""
+    path = Path(path)
+    return path / VECTORS_DIR if (path / VECTORS_DIR).is_dir() else path
+
+
+def unfinished_shards(export_dir: str | Path) -> list[Path]:
+    """Shards of an export directory that are still being written."""
+    partial = Path(export_dir) / PARTIAL_DIR
+    return sorted(partial.glob(f"*{PARTIAL_SUFFIX}")) if partial.is_dir() else []
+
+
+def count_vectors(path: str | Path) -> int:
+    """Documents in a JsonVectorCollection file, directory or export directory (finished shards only)."""
+    path = collection_dir(path)
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir()
+                                                 if p.name.endswith((".jsonl", ".jsonl.gz", ".json")))
+    total = 0
+    for file in files:
+        opener = gzip.open if file.suffix == ".gz" else open
+        with opener(file, "rt", encoding="utf-8") as handle:
+            total += sum(1 for line in handle if line.strip())
+    return total

@@ -1,0 +1,270 @@
+"""Summarise named runs as one table: effectiveness (trec_eval) next to index size, sparsity and time.
+
+Each :class:`RunSpec` names a TREC run and its qrels, and optionally the index it was searched on, the
+``csplade encode`` export the index was built from and the query vectors it was searched with.
+:func:`summarise` turns it into a :class:`RunSummary`:
+
+* metrics through ``python -m pyserini.eval.trec_eval -c`` (:func:`parse_metric`: ``nDCG@10``,
+  ``R@100``, ``R@1k``, ``MRR@10`` (``-M 10 -m recip_rank``), ``MAP``, or a raw measure such as
+  ``P.20``);
+* index size: the bytes of every file in the index directory;
+* mean non-zero terms per document: from the export's ``stats/`` (written by ``csplade encode``), else
+  by reading its vectors (any JsonVectorCollection, e.g. ``pyserini.encode`` output);
+* mean non-zero terms per query: from a query-vector JSONL (``csplade encode-queries``, or Pyserini's
+  pre-encoded queries: ``{"id", "contents", "vector"}`` per line);
+* encode time: given, else the sum of the export's shard times.
+
+No torch is imported: the report reads files and runs Pyserini's trec_eval.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from tqdm import tqdm
+
+from ..formats.files import atomic_text
+from ..errors import CspladeError
+from .trec_eval import trec_eval
+from ..encode.collection import collection_dir, shard_stats
+
+DEFAULT_METRICS = ("nDCG@10", "R@100")
+MISSING = "–"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A table column: its label, the trec_eval measure (``-m``), its output key and ``-M`` depth."""
+
+    label: str
+    measure: str
+    depth: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.measure.replace(".", "_")
+
+
+_SHORT = {"ndcg": "ndcg_cut", "r": "recall", "recall": "recall", "p": "P", "map": "map_cut"}
+
+
+def parse_metric(spec: str) -> Metric:
+    """``nDCG@10`` / ``R@100`` / ``R@1k`` / ``MRR@10`` / ``MAP`` / ``P@20``, or a trec_eval measure."""
+    match = re.fullmatch(r"([A-Za-z]+)@(\d+)(k?)", spec)
+    if match:
+        name, cutoff = match.group(1).lower(), int(match.group(2)) * (1000 if match.group(3) else 1)
+        if name == "mrr":
+            return Metric(spec, "recip_rank", depth=cutoff)
+        if name in _SHORT:
+            return Metric(spec, f"{_SHORT[name]}.{cutoff}")
+    elif spec.lower() == "mrr":
+        return Metric(spec, "recip_rank")
+    elif spec.lower() == "map":
+        return Metric(spec, "map")
+    elif re.fullmatch(r"[A-Za-z_]+(\.\d+)?", spec):
+        return Metric(spec, spec)
+    raise CspladeError(f"unknown metric {spec!r}; use nDCG@k, R@k (R@1k), MRR@k, MAP, P@k or a trec_eval "
+                       f"measure such as ndcg_cut.10")
+
+
+@dataclass
+class RunSpec:
+    """One row of the report."""
+
+    name: str
+    run: Path
+    qrels: Path
+    metrics: tuple[str, ...] = DEFAULT_METRICS
+    index: Path | None = None
+    export: Path | None = None
+    query_vectors: Path | None = None
+    encode_seconds: float | None = None
+
+
+@dataclass
+class RunSummary:
+    name: str
+    scores: dict[str, float]  # metric label -> value
+    index_bytes: int | None = None
+    documents: int | None = None
+    doc_terms: float | None = None
+    queries: int | None = None
+    query_terms: float | None = None
+    encode_seconds: float | None = None
+    encode_shards: int | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def evaluate(qrels: str | Path, run: str | Path, metrics: Sequence[Metric]) -> dict[str, float]:
+    """``{label: value}``: one trec_eval call for the plain measures, one per ``-M`` depth."""
+    scores: dict[str, float] = {}
+    plain = [m for m in metrics if m.depth is None]
+    if plain:
+        values = trec_eval(qrels, run, measure_arguments(plain))
+        scores.update({m.label: _value(values, m, run) for m in plain})
+    for depth in sorted({m.depth for m in metrics if m.depth is not None}):
+        deep = [m for m in metrics if m.depth == depth]
+        values = trec_eval(qrels, run, measure_arguments(deep), depth=depth)
+        scores.update({m.label: _value(values, m, run) for m in deep})
+    return {m.label: scores[m.label] for m in metrics}
+
+
+def measure_arguments(metrics: Sequence[Metric]) -> list[str]:
+    """trec_eval ``-m`` values: cut-offs of one measure joined (``recall.10,1000``: a second ``-m recall.N``
+    would replace the first)."""
+    cutoffs: dict[str, list[str]] = {}
+    for metric in metrics:
+        name, _, cutoff = metric.measure.partition(".")
+        cutoffs.setdefault(name, [])
+        if cutoff and cutoff not in cutoffs[name]:
+            cutoffs[name].append(cutoff)
+    return [f"{name}.{','.join(values)}" if values else name for name, values in cutoffs.items()]
+
+
+def _value(values: dict[str, float], metric: Metric, run: str | Path) -> float:
+    if metric.key not in values:
+        raise CspladeError(f"trec_eval gave no {metric.measure} for {run} (metric {metric.label!r})")
+    return values[metric.key]
+
+
+def directory_bytes(path: str | Path) -> int:
+    """Total size of the files below ``path``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise CspladeError(f"{path}: no such index directory")
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def document_terms(export: str | Path) -> tuple[int, int, float | None, int]:
+    """(documents, non-zero terms, encode seconds or None, shards) of an export or JsonVectorCollection."""
+    stats = shard_stats(export)
+    if stats is not None:
+        seconds = sum(s.seconds for s in stats)
+        return sum(s.documents for s in stats), sum(s.terms for s in stats), seconds, len(stats)
+    source = collection_dir(export)
+    files = [source] if source.is_file() else sorted(
+        p for p in source.iterdir() if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz")))
+    if not files:
+        raise CspladeError(f"{export}: no JsonVectorCollection files (.jsonl, .jsonl.gz)")
+    documents, terms = _count_vectors(tqdm(files, desc="count document terms", unit="file"))
+    return documents, terms, None, len(files)
+
+
+def query_terms(path: str | Path) -> tuple[int, int]:
+    """(queries, non-zero terms) of a query-vector JSONL file."""
+    return _count_vectors([Path(path)])
+
+
+def _count_vectors(files: Iterable[Path]) -> tuple[int, int]:
+    records = terms = 0
+    for file in files:
+        if not file.is_file():
+            raise CspladeError(f"{file}: no such file")
+        opener = gzip.open if file.name.endswith(".gz") else open
+        with opener(file, "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    vector = json.loads(line)["vector"]
+                    terms += sum(1 for weight in vector.values() if weight > 0)
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    raise CspladeError(f"{file}:{number}: expected a JSON object with a 'vector' "
+                                       f"object of term weights") from None
+                records += 1
+    return records, terms
+
+
+def summarise(spec: RunSpec) -> RunSummary:
+    """Everything the report shows about one run."""
+    metrics = [parse_metric(m) for m in spec.metrics]
+    for path in (spec.run, spec.qrels, spec.query_vectors):
+        if path is not None and not path.is_file():
+            raise CspladeError(f"{path}: no such file")
+    for path in (spec.index, spec.export):
+        if path is not None and not path.exists():
+            raise CspladeError(f"{path}: no such {'index' if path == spec.index else 'export'} directory")
+    summary = RunSummary(spec.name, evaluate(spec.qrels, spec.run, metrics),
+                         files={"run": str(spec.run), "qrels": str(spec.qrels)})
+    if spec.index is not None:
+        summary.index_bytes = directory_bytes(spec.index)
+        summary.files["index"] = str(spec.index)
+    if spec.export is not None:
+        documents, terms, seconds, shards = document_terms(spec.export)
+        summary.documents, summary.encode_shards = documents, shards
+        summary.doc_terms = terms / documents if documents else 0.0
+        summary.encode_seconds = seconds
+        summary.files["export"] = str(spec.export)
+    if spec.query_vectors is not None:
+        queries, terms = query_terms(spec.query_vectors)
+        summary.queries, summary.query_terms = queries, (terms / queries if queries else 0.0)
+        summary.files["query_vectors"] = str(spec.query_vectors)
+    if spec.encode_seconds is not None:
+        summary.encode_seconds = spec.encode_seconds
+    return summary
+
+
+def average(summaries: Sequence[RunSummary]) -> dict[str, float]:
+    """Mean of every metric that all runs have."""
+    labels = [label for label in summaries[0].scores if all(label in s.scores for s in summaries)] \
+        if summaries else []
+    return {label: sum(s.scores[label] for s in summaries) / len(summaries) for label in labels}
+
+
+def human_bytes(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000  # type: ignore[assignment]
+    raise AssertionError
+
+
+def human_seconds(seconds: float) -> str:
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] | None = None) -> str:
+    """The report as a Markdown table; columns nobody has are left out, missing cells are '–'."""
+    labels = list(dict.fromkeys(label for s in summaries for label in s.scores))
+    extra = [(title, getter) for title, getter in (
+        ("index", lambda s: None if s.index_bytes is None else human_bytes(s.index_bytes)),
+        ("terms/doc", lambda s: None if s.doc_terms is None else f"{s.doc_terms:.1f}"),
+        ("terms/query", lambda s: None if s.query_terms is None else f"{s.query_terms:.1f}"),
+        ("encode", _encode_cell),
+    ) if any(getter(s) is not None for s in summaries)]
+    header = ["run", *labels, *(title for title, _ in extra)]
+    rows = [[s.name, *(_score(s.scores.get(label)) for label in labels),
+             *((getter(s) or MISSING) for _, getter in extra)] for s in summaries]
+    if averaged is not None:
+        rows.append(["average", *(_score(averaged.get(label)) for label in labels),
+                     *(MISSING for _ in extra)])
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _score(value: float | None) -> str:
+    return MISSING if value is None or math.isnan(value) else f"{value:.4f}"
+
+
+def _encode_cell(summary: RunSummary) -> str | None:
+    if summary.encode_seconds is None:
+        return None
+    shards = f" (sum of {summary.encode_shards} shards)" if (summary.encode_shards or 1) > 1 else ""
+    return human_seconds(summary.encode_seconds) + shards
+
+
+def write_json(summaries: Sequence[RunSummary], averaged: dict[str, float] | None, path: str | Path) -> None:
+    report = {"runs": [asdict(s) for s in summaries]}
+    if averaged is not None:
+        report["average"] = averaged
+    with atomic_text(path) as handle:
+        handle.write(json.dumps(report, indent=2) + "\n")

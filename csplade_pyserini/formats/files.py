@@ -1,0 +1,122 @@
+"""Opening text files (plain or ``.gz``) and writing files and directories atomically: the one home of both.
+
+Every output that other steps (or a resumed run) trust appears under its final name only when it is
+complete: :class:`atomic_text` writes a file under ``.tmp.<name>`` and renames it on success;
+:class:`atomic_directory` does the same for a directory (a unique hidden name beside it);
+:func:`write_text` is the one-call form. A failure (or Ctrl-C) removes the temporary and leaves any previous version alone.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from ..errors import CspladeError
+
+
+def open_text(path: str | Path, mode: str = "rt") -> TextIO:
+    """A plain or ``.gz`` text file as UTF-8 (one-line error if a file to read is missing)."""
+    path = Path(path)
+    if "r" in mode and not path.is_file():
+        raise CspladeError(f"{path}: no such file")
+    if path.name.endswith(".gz"):
+        return gzip.open(path, mode if "t" in mode else mode + "t", encoding="utf-8")  # type: ignore[return-value]
+    return open(path, mode.replace("t", ""), encoding="utf-8")
+
+
+def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a plain or ``.gz`` UTF-8 text file; bad bytes or a truncated ``.gz`` are
+    one-line errors naming the file, the line and (for bad UTF-8) the byte offset."""
+    path = Path(path)
+    number = 0
+    offset = 0
+    with open_binary(path) as handle:
+        try:
+            for number, raw in enumerate(handle, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise CspladeError(f"{path}:{number}: not UTF-8 (byte offset {offset + exc.start} of the "
+                                       f"{'uncompressed ' if path.name.endswith('.gz') else ''}file)") from None
+                offset += len(raw)
+                yield number, line
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise CspladeError(f"{path}:{number + 1}: the gzip stream is damaged or truncated ({exc})") from None
+
+
+def open_binary(path: Path):
+    if not path.is_file():
+        raise CspladeError(f"{path}: no such file")
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+class atomic_text:
+    """Write a text file under a temporary name; rename onto ``path`` only on success."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".tmp.{self.path.name}")  # keeps a .gz suffix
+
+    def __enter__(self) -> TextIO:
+        _make_parent(self.path)
+        self.handle = open_text(self.tmp, "wt")
+        return self.handle
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.handle.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+class atomic_directory:
+    """Build a directory under a unique hidden name beside ``path`` and rename it onto ``path`` on success.
+
+    ``replace``: an existing ``path`` is replaced (else it is an error, checked on entry).
+    """
+
+    def __init__(self, path: str | Path, replace: bool = True) -> None:
+        self.path = Path(path)
+        self.replace = replace
+
+    def __enter__(self) -> Path:
+        if self.path.exists() and not self.replace:
+            raise CspladeError(f"{self.path}: already exists (use --force to replace it)")
+        _make_parent(self.path)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent))
+        self.tmp.chmod(0o755)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        os.replace(self.tmp, self.path)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_text(path) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as indented JSON, atomically."""
+    return write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _make_parent(path: Path) -> None:
+    """Create the parent directory; a regular file in the way is a one-line error."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise CspladeError(f"{path}: cannot write below {parent}, which is a file")
+    path.parent.mkdir(parents=True, exist_ok=True)

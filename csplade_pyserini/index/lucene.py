@@ -1,0 +1,208 @@
+"""Build Lucene indexes with Anserini (``python -m pyserini.index.lucene``), checked and atomic.
+
+* ``impact``: a JsonVectorCollection (``csplade encode`` / ``pyserini.encode`` output) indexed with
+  ``--impact --pretokenized`` (impacts stored as term frequencies, terms taken verbatim);
+* ``bm25``: a JsonCollection corpus (``csplade corpus`` output) with Anserini's default analyzer.
+
+Anserini reads *every* file under its ``--input`` directory, recursively, hidden ones included:
+``csplade_config.json``, ``export.json`` and unfinished ``*.partial`` shards too. Only finished
+``*.jsonl``/``*.jsonl.gz`` files are therefore handed over (as links in a staging directory), and a
+directory with an unfinished shard is refused. Every line is validated first (FILE:LINE errors; a
+float, zero or negative weight would otherwise be truncated or dropped silently). Anserini abandons
+a file at a bad line and still exits 0, so its ``indexed`` + ``empty`` counters must add up to the
+number of lines. The index is built under a temporary name and renamed only on success.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Iterator
+
+from tqdm import tqdm
+
+from ..errors import CspladeError
+from ..encode.collection import EXPORT_INFO, PARTIAL_SUFFIX, collection_dir, unfinished_shards
+from ..formats.vectors import check_vector
+from ..plugin.pyserini_module import run_pyserini
+
+INDEX_INFO = "csplade_index.json"
+KINDS = {
+    "impact": ["--collection", "JsonVectorCollection", "--generator", "DefaultLuceneDocumentGenerator",
+               "--impact", "--pretokenized"],
+    "bm25": ["--collection", "JsonCollection", "--generator", "DefaultLuceneDocumentGenerator",
+             "--storePositions", "--storeDocvectors", "--storeRaw"],
+}
+COLLECTION_SUFFIXES = (".jsonl", ".jsonl.gz")
+# "indexed:   5,183" (Java prints the counters with the locale's digit grouping)
+_COUNTER = re.compile(r"\b(indexed|unindexable|empty|skipped|errors):\s+(\d[\d,.'\u00a0\u202f]*)\s*$")
+
+
+@dataclass
+class IndexInfo:
+    """Saved as ``csplade_index.json`` in the index: what was indexed, how, and the counters."""
+
+    kind: str
+    source: str
+    files: list[str]
+    documents: int
+    indexed: int
+    empty: int
+    threads: int
+    pyserini: str
+    seconds: float
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+def collection_files(source: str | Path) -> list[Path]:
+    """The finished ``.jsonl``/``.jsonl.gz`` files of a collection file or directory (top level).
+
+    For an export directory of ``csplade encode`` (with ``vectors/``), every shard named by its
+    ``export.json`` must be finished.
+    """
+    source = Path(source)
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise CspladeError(f"{source}: no such file or directory")
+    unfinished = unfinished_shards(source) + sorted(source.glob(f"*{PARTIAL_SUFFIX}"))
+    if unfinished:
+        raise CspladeError(f"{unfinished[0]}: unfinished shard; complete it with `csplade encode` "
+                           f"(it resumes) before indexing")
+    expected = _expected_shards(source)
+    source = collection_dir(source)
+    files = sorted(p for p in source.iterdir()
+                   if p.is_file() and not p.name.startswith(".") and p.name.endswith(COLLECTION_SUFFIXES))
+    if not files:
+        raise CspladeError(f"{source}: no .jsonl or .jsonl.gz files to index")
+    if expected is not None and len(files) != expected:
+        raise CspladeError(f"{source}: {len(files)} of {expected} shards are finished; encode the missing "
+                           f"--shard-id values before indexing")
+    return files
+
+
+def _expected_shards(export_dir: Path) -> int | None:
+    info = export_dir / EXPORT_INFO
+    if not info.is_file():
+        return None
+    try:
+        return int(json.loads(info.read_text())["shard_num"])
+    except (ValueError, KeyError, TypeError):
+        raise CspladeError(f"{info}: not a valid export description (no shard_num)") from None
+
+
+def _lines(file: Path) -> Iterator[tuple[int, str]]:
+    opener = gzip.open if file.name.endswith(".gz") else open
+    with opener(file, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield number, line
+
+
+def _check_line(line: str, where: str, kind: str) -> None:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CspladeError(f"{where}: invalid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise CspladeError(f"{where}: expected a JSON object")
+    doc_id = record.get("id")
+    if not isinstance(doc_id, (str, int)) or doc_id == "":
+        raise CspladeError(f"{where}: field 'id' is missing or empty")
+    if kind == "impact":
+        if not isinstance(record.get("vector"), dict):
+            raise CspladeError(f"{where}: field 'vector' is missing or not an object")
+        check_vector(record["vector"], where)
+    elif not isinstance(record.get("contents"), str):
+        raise CspladeError(f"{where}: field 'contents' is missing or not a string (write the corpus with "
+                           f"`csplade corpus`, or join its fields into 'contents')")
+
+
+def count_documents(files: list[Path], kind: str, validate: bool = True) -> int:
+    """Non-empty lines over ``files``; with ``validate``, each must be a well-formed document."""
+    total = 0
+    with tqdm(unit="doc", desc="check collection" if validate else "count collection") as progress:
+        for file in files:
+            for number, line in _lines(file):
+                if validate:
+                    _check_line(line, f"{file}:{number}", kind)
+                total += 1
+                progress.update()
+    return total
+
+
+def parse_counters(lines: list[str]) -> dict[str, int]:
+    """Anserini's final counters (``indexed``, ``empty``, ``errors``...) from its log."""
+    counters: dict[str, int] = {}
+    for line in lines:
+        match = _COUNTER.search(line)
+        if match:
+            counters[match.group(1)] = int(re.sub(r"\D", "", match.group(2)))
+    return counters
+
+
+def check_counters(counters: dict[str, int], documents: int, source: Path) -> None:
+    if "indexed" not in counters:
+        raise CspladeError(f"{source}: Anserini's log has no 'indexed:' counter; "
+                           f"cannot confirm the index is complete")
+    problems = {k: counters.get(k, 0) for k in ("unindexable", "skipped", "errors") if counters.get(k, 0)}
+    indexed, empty = counters["indexed"], counters.get("empty", 0)
+    if indexed + empty != documents or problems:
+        extra = "".join(f", {k} {v}" for k, v in problems.items())
+        raise CspladeError(f"{source}: Anserini indexed {indexed} of {documents} documents "
+                           f"(empty {empty}{extra}); a file was abandoned at a bad line, see the log above")
+
+
+def default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def build_index(
+    source: str | Path,
+    index: str | Path,
+    kind: str = "impact",
+    threads: int | None = None,
+    overwrite: bool = False,
+    validate: bool = True,
+    quiet: bool = False,
+) -> IndexInfo:
+    """Index ``source`` into ``index`` (``kind`` = impact or bm25); returns the saved :class:`IndexInfo`."""
+    if kind not in KINDS:
+        raise CspladeError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
+    source, index = Path(source), Path(index)
+    if index.exists() and not overwrite:
+        raise CspladeError(f"{index}: already exists (use --overwrite to replace it)")
+    files = collection_files(source)
+    documents = count_documents(files, kind, validate)
+    threads = threads or default_threads()
+    index.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{index.name}.input-", dir=index.parent))
+    building = Path(tempfile.mkdtemp(prefix=f".{index.name}.building-", dir=index.parent))
+    try:
+        for number, file in enumerate(files):
+            (staging / f"{number:05d}-{file.name}").symlink_to(file.resolve())
+        started = time.monotonic()
+        lines = run_pyserini("pyserini.index.lucene",
+                             [*KINDS[kind], "--input", staging, "--index", building, "--threads", threads],
+                             quiet=quiet)
+        counters = parse_counters(lines)
+        check_counters(counters, documents, source)
+        info = IndexInfo(kind=kind, source=str(source.resolve()), files=[f.name for f in files],
+                         documents=documents, indexed=counters["indexed"], empty=counters.get("empty", 0),
+                         threads=threads, pyserini=version("pyserini"),
+                         seconds=round(time.monotonic() - started, 1), counters=counters)
+        (building / INDEX_INFO).write_text(json.dumps(asdict(info), indent=2) + "\n")
+        if index.exists():
+            shutil.rmtree(index)
+        os.replace(building, index)
+        return info
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(building, ignore_errors=True)

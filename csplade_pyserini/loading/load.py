@@ -1,0 +1,120 @@
+"""Load a CspladeModel from a name: a local directory, a preset in ``encoders/``, or a hub id.
+
+A local directory is either a full model (HF files + tokenizer, optionally ``csplade_config.json``)
+or a LoRA adapter (``adapter_config.json``) whose config names its base model; adapters are merged
+into the base on load, so inference always runs a plain model.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from . import base_models
+from ..core.config import CspladeConfig
+from ..errors import CspladeError
+from ..core.model import CspladeModel
+from .precision import load_dtype, quantize_int8, resolve_precision
+from .presets import Preset, find_preset
+
+def parse_device(device: str | None) -> str:
+    """'cpu' by default; 'cuda' (or 'cuda:N') only when asked and available."""
+    if not device:
+        return "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise CspladeError(f"device {device!r} was asked for but CUDA is not available")
+    return device
+
+
+def resolve_base(name: str) -> str:
+    """A base model reference -> something ``from_pretrained`` takes (prepares known GGUF bases)."""
+    if base_models.is_base_model(name):
+        return str(base_models.prepare(name))
+    return name
+
+
+def load_lm(name_or_path: str, dtype: torch.dtype, device: str, attn_implementation: str | None = None):
+    """AutoModelForCausalLM + tokenizer from a directory or hub id, with one-line errors."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = resolve_base(name_or_path)
+    local = Path(source).is_dir()
+    if local and not _has_tokenizer(Path(source)):
+        raise CspladeError(f"{source}: model directory has no tokenizer (tokenizer.json / tokenizer_config.json)")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        lm = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, attn_implementation=attn_implementation)
+    except OSError as exc:
+        raise CspladeError(f"cannot load model {name_or_path!r}: {str(exc).splitlines()[0]}") from None
+    return lm.to(device).eval(), tokenizer
+
+
+def _has_tokenizer(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json",
+                                                          "tokenizer.model", "vocab.json"))
+
+
+def load_model(
+    name_or_path: str,
+    device: str | None = None,
+    dtype: str | torch.dtype | None = None,
+    attn_implementation: str | None = None,
+    **overrides: Any,
+) -> CspladeModel:
+    """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig.
+
+    ``dtype``: float32 (default), bfloat16, float16, int8 (CPU dynamic quantisation) or auto.
+    """
+    device = parse_device(device)
+    precision = resolve_precision(dtype, device)
+    torch_dtype = load_dtype(precision)
+    path = Path(name_or_path)
+    if path.is_dir():
+        lm, tokenizer, config = _load_directory(path, torch_dtype, device, attn_implementation)
+    elif (preset := find_preset(name_or_path)) is not None:
+        lm, tokenizer, config = load_preset(preset, torch_dtype, device, attn_implementation)
+    elif path.suffix or name_or_path.startswith((".", "/", "~")):
+        raise CspladeError(f"{name_or_path}: no such model directory")
+    else:  # a hub id: the real from_pretrained, which works wherever the hub is reachable
+        lm, tokenizer = load_lm(name_or_path, torch_dtype, device, attn_implementation)
+        config = CspladeConfig()
+    config = config.replace(**overrides)
+    if precision == "int8":
+        lm = quantize_int8(lm)
+    return CspladeModel(lm, tokenizer, config)
+
+
+def load_preset(preset: Preset, dtype: torch.dtype, device: str, attn_implementation: str | None = None):
+    """(lm, tokenizer, config) of a preset: its base model with its adapters merged in order."""
+    config = preset.csplade_config()
+    lm, tokenizer = load_lm(preset.model_source, dtype, device, attn_implementation)
+    for adapter in preset.adapter_dirs:
+        if not (adapter / "adapter_config.json").is_file():
+            raise CspladeError(f"{preset.path}: adapter directory {adapter} has no adapter_config.json")
+        lm = merge_adapter(lm, adapter)
+    return lm, tokenizer, config
+
+
+def _load_directory(path: Path, dtype: torch.dtype, device: str, attn_implementation: str | None):
+    config = CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
+    adapter_file = path / "adapter_config.json"
+    if not adapter_file.is_file():
+        lm, tokenizer = load_lm(str(path), dtype, device, attn_implementation)
+        return lm, tokenizer, config
+    base = config.base_model or json.loads(adapter_file.read_text()).get("base_model_name_or_path")
+    if not base:
+        raise CspladeError(f"{adapter_file}: adapter does not name its base model")
+    lm, tokenizer = load_lm(base, dtype, device, attn_implementation)
+    return merge_adapter(lm, path), tokenizer, config
+
+
+def merge_adapter(lm, adapter_dir: Path):
+    """Apply a saved LoRA adapter to ``lm`` and merge it into the weights."""
+    from peft import PeftModel
+
+    with warnings.catch_warnings():  # peft reads a property that transformers 5 marks deprecated
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()

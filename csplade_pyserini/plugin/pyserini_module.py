@@ -1,0 +1,39 @@
+"""Run Pyserini's command-line modules (``python -m pyserini...``) in a subprocess with Java >= 21.
+
+The child gets ``JAVA_HOME``/``PATH`` from :func:`~csplade_pyserini.plugin.java.java_environment`,
+so it works whether or not the start-up hook is enabled. Its output is passed through (unless
+``quiet``) and returned for parsing.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Sequence
+
+from ..errors import CspladeError
+from .java import java_environment
+
+
+def run_pyserini(module: str, args: Sequence[str], quiet: bool = False) -> list[str]:
+    """Run ``python -m <module> <args>``; returns its output lines, raises CspladeError if it fails."""
+    command = [sys.executable, "-m", module, *map(str, args)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=java_environment(), errors="replace")
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if not quiet:
+            sys.stderr.write(line)
+    if process.wait() != 0:
+        raise CspladeError(f"{module} failed (exit code {process.returncode}): {last_message(lines)}")
+    return lines
+
+
+def last_message(lines: Sequence[str]) -> str:
+    """The last line that says something (for a one-line error), skipping Java stack frames."""
+    for line in reversed(lines):
+        text = line.strip()
+        if text and not text.startswith("at ") and not text.startswith("WARNING"):
+            return text
+    return "no output"

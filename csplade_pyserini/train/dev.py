@@ -1,0 +1,87 @@
+"""Dev evaluation during training: nDCG@10 of the model being trained, scored as Lucene would score it.
+
+Dev documents and queries are encoded with the inference settings of the exported encoder (top-k,
+threshold, integer impacts ``round(w * weight_scale)``), every query is scored against every dev
+document by the dot product of the integer impacts (what Lucene's impact search computes), the top
+``depth`` documents go to a TREC run, and ``python -m pyserini.eval.trec_eval`` scores it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..core.model import CspladeModel
+from ..errors import CspladeError
+from ..evaluate.trec_eval import trec_eval
+from ..formats.corpus import read_corpus
+from ..formats.files import atomic_text
+from ..formats.trec import read_qrels, read_topics
+
+
+@dataclass
+class DevSet:
+    """Dev queries, their qrels file and the dev documents (ids and texts)."""
+
+    queries: dict[str, str]
+    qrels: Path
+    doc_ids: list[str]
+    doc_texts: list[str]
+
+    @classmethod
+    def read(cls, topics: str | Path, qrels: str | Path, corpus: str | Path) -> "DevSet":
+        queries = read_topics(topics)
+        judged = read_qrels(qrels)
+        documents = list(read_corpus(corpus))
+        if not queries or not documents:
+            raise CspladeError(f"dev set {topics} / {corpus}: no queries or no documents")
+        known = {d.doc_id for d in documents}
+        if not any(doc in known for qid in queries for doc in judged.get(qid, {})):
+            raise CspladeError(f"{qrels}: no dev query has a relevant document in {corpus}")
+        return cls(queries, Path(qrels), [d.doc_id for d in documents], [d.text for d in documents])
+
+
+def impact_matrix(model: CspladeModel, texts: list[str], side: str, batch_size: int) -> torch.Tensor:
+    """[N, V] sparse CSR float32 matrix of the integer impacts the index (or the query) would hold."""
+    rows, cols, values = [], [], []
+    scale = model.config.weight_scale
+    for row, (ids, weights) in enumerate(model.encode(texts, side, batch_size)):
+        for token_id, weight in zip(ids, weights):
+            impact = int(round(weight * scale))
+            if impact >= 1:
+                rows.append(row)
+                cols.append(token_id)
+                values.append(float(impact))
+    size = (len(texts), len(model.vocabulary))
+    coo = torch.sparse_coo_tensor(torch.tensor([rows, cols], dtype=torch.long), torch.tensor(values), size)
+    return coo.coalesce().to_sparse_csr()
+
+
+def evaluate(model: CspladeModel, dev: DevSet, run_path: str | Path, batch_size: int = 16,
+             depth: int = 100) -> dict[str, float]:
+    """nDCG@10 and R@100 of ``model`` on ``dev`` (the run is written to ``run_path``), and mean terms."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            docs = impact_matrix(model, dev.doc_texts, "doc", batch_size)
+            qids = list(dev.queries)
+            queries = impact_matrix(model, [dev.queries[q] for q in qids], "query", batch_size)
+    finally:
+        model.train(was_training)
+    scores = torch.sparse.mm(docs, queries.to_dense().T).T  # [Q, N]
+    k = min(depth, scores.shape[1])
+    top_scores, top_ids = scores.topk(k, dim=1)
+    with atomic_text(run_path) as handle:
+        for row, qid in enumerate(qids):
+            for rank, (score, index) in enumerate(zip(top_scores[row].tolist(), top_ids[row].tolist()), 1):
+                if score > 0:
+                    handle.write(f"{qid} Q0 {dev.doc_ids[index]} {rank} {score:.1f} dev\n")
+    measured = trec_eval(dev.qrels, run_path, ("ndcg_cut.10", "recall.100"))
+    return {"dev_ndcg10": measured["ndcg_cut_10"], "dev_r100": measured["recall_100"],
+            "dev_q_terms": _mean_terms(queries), "dev_d_terms": _mean_terms(docs)}
+
+
+def _mean_terms(matrix: torch.Tensor) -> float:
+    return float(matrix.values().numel()) / max(1, matrix.shape[0])

@@ -1,0 +1,110 @@
+"""Exports of a trained model.
+
+``output_dir/final/``: the LoRA adapters merged into a plain Hugging Face model directory, with the
+tokenizer and ``csplade_config.json`` (variant, prefixes, lengths): what ``load_model`` and the
+Pyserini encoders load. ``output_dir/adapter/``: only ``adapter_model.safetensors`` +
+``adapter_config.json`` + a ``csplade_config.json`` whose ``base_model`` names the start model, so a
+few-MB adapter can be shipped as a preset. Both also hold the resolved training config. Directories
+appear atomically (written under a temporary name, then renamed).
+
+``merge_checkpoint`` turns any ``checkpoint-<step>/`` (LoRA or full fine-tuning) or adapter directory
+into a merged model directory (``csplade merge``).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import torch
+
+from ..errors import CspladeError
+from .config import AdaptConfig, LoopConfig, TrainConfig, load_saved_config
+from .modeling import ADAPTER_CONFIG, TrainableModel
+
+
+class _staged:
+    """A directory written under ``.name.tmp`` and renamed onto ``path`` on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+
+    def __enter__(self) -> Path:
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir(parents=True)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.tmp.rename(self.path)
+
+
+def export(trainable: TrainableModel, output_dir: Path, config: LoopConfig) -> dict[str, Path]:
+    """Write ``adapter/`` (LoRA with a nameable base) and then ``final/`` (merged; merges in place)."""
+    written: dict[str, Path] = {}
+    if trainable.peft is not None and trainable.base_ref is not None:
+        with _staged(output_dir / "adapter") as tmp:
+            trainable.save_adapter(tmp)
+            config.save(tmp)
+        written["adapter"] = output_dir / "adapter"
+    elif trainable.peft is not None:
+        print(f"{output_dir}/adapter not written: the start model {config.model!r} is itself base + adapter; "
+              "use final/")
+    with _staged(output_dir / "final") as tmp:
+        trainable.merged().save(tmp)
+        config.save(tmp)
+    written["final"] = output_dir / "final"
+    return written
+
+
+def merge_checkpoint(source: str | Path, output: str | Path) -> Path:
+    """A merged model directory from a LoRA adapter dir, or from any training checkpoint."""
+    from ..loading.load import load_model
+    from .loop import STATE_FILE
+
+    source, output = Path(source), Path(output)
+    if not source.is_dir():
+        raise CspladeError(f"{source}: no such directory")
+    if output.resolve() == source.resolve():
+        raise CspladeError("--output must differ from the directory being merged")
+    if (source / ADAPTER_CONFIG).is_file():
+        model = load_model(str(source))
+    elif (source / STATE_FILE).is_file():
+        model = _full_checkpoint(source)
+    else:
+        raise CspladeError(f"{source}: neither an adapter directory nor a training checkpoint")
+    with _staged(output) as tmp:
+        model.save(tmp)
+        for cls in (AdaptConfig, TrainConfig):
+            if (source / cls.CONFIG_FILE).is_file():
+                shutil.copy2(source / cls.CONFIG_FILE, tmp / cls.CONFIG_FILE)
+    return output
+
+
+def _full_checkpoint(checkpoint: Path):
+    """Rebuild a full fine-tuning run's model from its saved config and load the checkpoint's weights."""
+    from safetensors.torch import load_file
+
+    from . import adapt
+    from . import contrastive
+    from .loop import WEIGHTS_FILE
+
+    if (checkpoint / AdaptConfig.CONFIG_FILE).is_file():
+        config: LoopConfig = load_saved_config(AdaptConfig, checkpoint)
+        trainable = adapt.build_model(config, torch.device("cpu"))  # type: ignore[arg-type]
+        module: torch.nn.Module = adapt.AdaptationObjective(trainable.model, 1)
+    else:
+        config = load_saved_config(TrainConfig, checkpoint)
+        trainable = contrastive.build_model(config, torch.device("cpu"))  # type: ignore[arg-type]
+        module = contrastive.ContrastiveObjective(trainable.model)
+    state = {k.removeprefix("module."): v for k, v in load_file(str(checkpoint / WEIGHTS_FILE)).items()}
+    result = module.load_state_dict(state, strict=False)
+    trained = {n for n, p in module.named_parameters() if p.requires_grad}
+    if result.unexpected_keys or trained & set(result.missing_keys):
+        raise CspladeError(f"{checkpoint / WEIGHTS_FILE}: weights do not fit the model of the saved config")
+    return trainable.merged()
