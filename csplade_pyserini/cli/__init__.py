@@ -13,7 +13,7 @@ import sys
 from ..errors import CspladeError
 
 COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "inspect", "index",
-                   "report", "bench")
+                   "fuse", "report", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,10 +22,12 @@ def register(commands) -> None:
     qrels.add_argument("--output", required=True, help="qrels file")
     qrels.set_defaults(run=run_qrels)
 
-    corpus = commands.add_parser("corpus", help="write a dataset's documents as corpus JSONL",
+    corpus = commands.add_parser("corpus", help="write a dataset's (or a local corpus's) documents as corpus JSONL",
                                  description="Write DIR/docs.jsonl ({id, contents}; contents = title + ' ' + "
-                                             "text) for `csplade encode` and `csplade index --bm25`.")
-    corpus.add_argument("dataset", help="ir_datasets id")
+                                             "text) for `csplade encode` and `csplade index --bm25`, from an "
+                                             "ir_datasets id or a local JSONL/TSV corpus (title/text fields "
+                                             "joined, ids checked).")
+    corpus.add_argument("dataset", help="ir_datasets id, or a local corpus file or directory")
     corpus.add_argument("--output", required=True, help="output directory")
     corpus.set_defaults(run=run_corpus)
 
@@ -47,7 +49,20 @@ def run_qrels(args: argparse.Namespace) -> int:
 
 
 def run_corpus(args: argparse.Namespace) -> int:
-    from ..formats.irds import export_corpus
+    from pathlib import Path
 
-    print(export_corpus(args.dataset, args.output))
+    from ..errors import CspladeError
+    from ..formats.corpus import read_corpus, write_corpus
+    from ..formats.irds import CORPUS_FILE, export_corpus
+
+    if not Path(args.dataset).exists():
+        print(export_corpus(args.dataset, args.output))
+        return 0
+    path = Path(args.output) / CORPUS_FILE
+    count = write_corpus(read_corpus(args.dataset), path)
+    if not count:
+        path.unlink()
+        raise CspladeError(f"{args.dataset}: no documents")
+    print(f"{path}: {count} documents", file=sys.stderr)
+    print(path)
     return 0

@@ -28,15 +28,19 @@ class PseudoQuerySettings:
     batch_size: int = option(16, "documents per generate call")
     max_doc_tokens: int = option(200, "document tokens shown to the LM")
     max_new_tokens: int = option(32, "tokens generated per query")
+    min_query_words: int = option(3, "generate: shorter generations are dropped")
     min_words: int = option(8, "crop: shortest span in words")
     max_words: int = option(20, "crop: longest span in words")
-    prompt: str = option("", "generation prompt with {text} (default: a request for one short search query)")
+    prompt: str = option("", "generation prompt with {text} (default: a two-example few-shot prompt ending in "
+                             "'Query:')")
+    chat: bool = option(False, "wrap the prompt in the tokenizer's chat template (for an instruction prompt)")
     dtype: str = option("auto", "precision of the LM (auto: bf16 where the CPU has it)")
     device: str = option("cpu", "cpu, cuda, cuda:N")
 
     def validate(self) -> None:
         _require(self, "corpus", "output")
-        for name in ("per_doc", "batch_size", "max_doc_tokens", "max_new_tokens", "min_words", "max_words"):
+        for name in ("per_doc", "batch_size", "max_doc_tokens", "max_new_tokens", "min_words", "max_words",
+                     "min_query_words"):
             _positive(self, name)
         if self.max_docs is not None:
             _positive(self, "max_docs")
@@ -83,18 +87,29 @@ class TeachSettings:
 class SplitSettings:
     topics: str = option("", "judged topics to split")
     qrels: str = option("", "their qrels")
-    output: str = option("", "directory for fit-/dev-topics.tsv, fit-/dev-qrels.txt (and dev-corpus/)")
+    output: str = option("", "directory for fit-topics.tsv, fit-qrels.txt, dev-topics.tsv, dev-qrels.txt")
     dev_queries: int = option(100, "queries held out for dev")
     seed: int = option(0, "seed of the dev sample")
-    corpus: str | None = option(None, "corpus: also write dev-corpus/docs.jsonl for dev evaluation")
-    teacher: str | None = option(None, "teacher scores of the dev queries: their top candidates join the dev corpus")
-    dev_docs: int = option(1000, "documents in the dev corpus")
-    per_query: int = option(10, "top teacher candidates per dev query put in the dev corpus")
 
     def validate(self) -> None:
         _require(self, "topics", "qrels", "output")
-        for name in ("dev_queries", "dev_docs", "per_query"):
-            _positive(self, name)
+        _positive(self, "dev_queries")
+
+
+@dataclass
+class DevCorpusSettings:
+    qrels: str = option("", "qrels of the dev queries")
+    corpus: str = option("", "the whole corpus")
+    output: str = option("", "the dev corpus JSONL to write")
+    teacher: str | None = option(None, "teacher scores of the dev queries: their top candidates join")
+    docs: int = option(700, "documents in the dev corpus")
+    per_query: int = option(5, "top teacher candidates of each dev query put in")
+    seed: int = option(0, "seed of the random documents")
+
+    def validate(self) -> None:
+        _require(self, "qrels", "corpus", "output")
+        _positive(self, "docs")
+        _positive(self, "per_query")
 
 
 def _error(message: str):
@@ -122,7 +137,9 @@ def register(commands) -> None:
              "keep pseudo-queries whose source document the teacher ranks near the top"),
             ("teach", TeachSettings, run_teach,
              "score each query's candidates with BM25, a dense bi-encoder, or their fusion"),
-            ("split", SplitSettings, run_split, "hold out dev queries (and a dev corpus) from judged topics")):
+            ("split", SplitSettings, run_split, "hold out dev queries from judged topics"),
+            ("dev-corpus", DevCorpusSettings, run_dev_corpus,
+             "the documents dev queries are ranked among: judged, teacher candidates, random")):
         parser = commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         options.add_arguments(parser, cls)
         parser.set_defaults(run=lambda args, cls=cls, run=run: run(options.from_args(cls, args)))
@@ -148,9 +165,9 @@ def run_pseudo_queries(settings: PseudoQuerySettings) -> int:
         device = parse_device(settings.device)
         lm, tokenizer = load_lm(settings.model, load_dtype(resolve_precision(settings.dtype, device)), device)
         generator = pq.QueryGenerator(lm, tokenizer, settings.prompt or pq.PROMPT, settings.max_doc_tokens,
-                                      settings.max_new_tokens)
+                                      settings.max_new_tokens, chat=settings.chat)
         queries = pq.generate(documents, generator, settings.output, settings.seed, settings.batch_size,
-                              settings.per_doc)
+                              settings.per_doc, settings.min_query_words)
     topics, _ = pq.write_pseudo_queries(queries, settings.output)
     print(f"{topics}: {len(queries)} pseudo-queries for {len(documents)} documents", file=sys.stderr)
     print(settings.output)
@@ -208,10 +225,8 @@ def run_teach(settings: TeachSettings) -> int:
 def run_split(settings: SplitSettings) -> int:
     from pathlib import Path
 
-    from ..formats.corpus import read_corpus, write_corpus
-    from ..formats.teacher import read_teacher
     from ..formats.trec import read_qrels, read_topics, write_qrels, write_topics
-    from ..teach.split import dev_corpus, split_topics
+    from ..teach.split import split_topics
 
     topics, qrels = read_topics(settings.topics), read_qrels(settings.qrels)
     fit, dev = split_topics(topics, qrels, settings.dev_queries, settings.seed)
@@ -219,13 +234,21 @@ def run_split(settings: SplitSettings) -> int:
     for name, part in (("fit", fit), ("dev", dev)):
         write_topics(part, out / f"{name}-topics.tsv")
         write_qrels({q: qrels[q] for q in part if q in qrels}, out / f"{name}-qrels.txt")
-    message = f"{out}: {len(fit)} fit and {len(dev)} dev queries"
-    if settings.corpus:
-        candidates = read_teacher(settings.teacher)[0] if settings.teacher else {}
-        documents = dev_corpus(list(read_corpus(settings.corpus)), {q: qrels[q] for q in dev if q in qrels},
-                               candidates, settings.dev_docs, settings.per_query, settings.seed)
-        write_corpus(documents, out / "dev-corpus" / "docs.jsonl")
-        message += f", {len(documents)} dev documents"
-    print(message, file=sys.stderr)
+    print(f"{out}: {len(fit)} fit and {len(dev)} dev queries", file=sys.stderr)
     print(out)
+    return 0
+
+
+def run_dev_corpus(settings: DevCorpusSettings) -> int:
+    from ..formats.corpus import read_corpus, write_corpus
+    from ..formats.teacher import read_teacher
+    from ..formats.trec import read_qrels
+    from ..teach.split import dev_corpus
+
+    candidates = read_teacher(settings.teacher)[0] if settings.teacher else {}
+    documents = dev_corpus(list(read_corpus(settings.corpus)), read_qrels(settings.qrels), candidates,
+                           settings.docs, settings.per_query, settings.seed)
+    count = write_corpus(documents, settings.output)
+    print(f"{settings.output}: {count} dev documents", file=sys.stderr)
+    print(settings.output)
     return 0

@@ -10,14 +10,15 @@ from pathlib import Path
 
 
 def register(commands) -> None:
-    from ..train.config import AdaptConfig, TrainConfig, add_config_arguments
+    from .. import options
+    from ..train.config import AdaptConfig, TrainConfig
 
     adapt = commands.add_parser(
         "adapt", help="phase 1: adapt a causal LM with L_CLM + lambda * L_ReLU on unlabeled text",
         description="Adaptation phase: next-token loss plus the same loss on log(1+ReLU(logits)), which "
                     "keeps CSPLADE's vocabulary activations alive. Writes checkpoints, metrics.jsonl, "
                     "final/ (merged model) and adapter/.")
-    add_config_arguments(adapt, AdaptConfig)
+    options.add_arguments(adapt, AdaptConfig)
     adapt.set_defaults(run=run_adapt)
 
     train = commands.add_parser(
@@ -25,7 +26,7 @@ def register(commands) -> None:
         description="Contrastive phase: in-batch + hard negatives, FLOPS on queries and documents. "
                     "Writes checkpoints, metrics.jsonl, data_report.json, final/ (merged encoder) "
                     "and adapter/.")
-    add_config_arguments(train, TrainConfig)
+    options.add_arguments(train, TrainConfig)
     train.set_defaults(run=run_train)
 
     merge = commands.add_parser(
@@ -34,6 +35,7 @@ def register(commands) -> None:
                     "load_model and the Pyserini encoders load.")
     merge.add_argument("source", help="adapter directory or output_dir/checkpoint-<step>")
     merge.add_argument("--output", required=True, help="the merged model directory to write")
+    merge.add_argument("--force", action="store_true", help="replace an existing --output")
     merge.set_defaults(run=run_merge)
 
     curves = commands.add_parser(
@@ -58,24 +60,26 @@ def _print_once(path) -> None:
 
 def run_adapt(args: argparse.Namespace) -> int:
     from ..train.adapt import run_adaptation
-    from ..train.config import AdaptConfig, config_from_args
+    from .. import options
+    from ..train.config import AdaptConfig
 
-    _print_once(run_adaptation(config_from_args(AdaptConfig, args)))
+    _print_once(run_adaptation(options.from_args(AdaptConfig, args)))
     return 0
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..train.config import TrainConfig, config_from_args
+    from .. import options
+    from ..train.config import TrainConfig
     from ..train.contrastive import run_contrastive
 
-    _print_once(run_contrastive(config_from_args(TrainConfig, args)))
+    _print_once(run_contrastive(options.from_args(TrainConfig, args)))
     return 0
 
 
 def run_merge(args: argparse.Namespace) -> int:
     from ..train.export import merge_checkpoint
 
-    print(merge_checkpoint(args.source, args.output))
+    print(merge_checkpoint(args.source, args.output, args.force))
     return 0
 
 

@@ -6,11 +6,14 @@ pooled. The attention mask itself is the model's business (:func:`attention_mask
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import torch
 
 from .config import CspladeConfig
+
+LOG = logging.getLogger("csplade_pyserini")
 
 
 @dataclass
@@ -63,6 +66,8 @@ class InputBuilder:
         """Tokenize ``texts`` for ``side`` ('query' or 'doc') according to the variant."""
         config = self.config
         prefix = config.prefix(side)
+        if side == "query":
+            self._note_truncated_queries([prefix + t for t in texts], config.max_length(side))
         first = self._tokenize([prefix + t for t in texts], config.max_length(side), specials=True)
         rows: list[list[int]] = []
         pooled: list[list[bool]] = []
@@ -74,6 +79,14 @@ class InputBuilder:
         if config.variant_for(side) == "echo":
             rows, pooled = self._echo(texts, prefix, first, rows, pooled)
         return self._pad(rows, pooled)
+
+    def _note_truncated_queries(self, strings: list[str], max_length: int) -> None:
+        """One warning line per query longer than ``query_max_length`` (its tail is not encoded)."""
+        lengths = [len(ids) for ids in self.tokenizer(strings, add_special_tokens=True)["input_ids"]]
+        for text, length in zip(strings, lengths):
+            if length > max_length:
+                LOG.warning("query cut to query_max_length %d of its %d tokens: %.60s...", max_length, length,
+                            text)
 
     def _echo(self, texts, prefix, first, rows, pooled):
         """Append a second copy (separator + prefix + the same, truncated text); pool only that copy."""

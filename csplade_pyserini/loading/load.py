@@ -71,16 +71,7 @@ def load_model(
     device = parse_device(device)
     precision = resolve_precision(dtype, device)
     torch_dtype = load_dtype(precision)
-    path = Path(name_or_path)
-    if path.is_dir():
-        lm, tokenizer, config = _load_directory(path, torch_dtype, device, attn_implementation)
-    elif (preset := find_preset(name_or_path)) is not None:
-        lm, tokenizer, config = load_preset(preset, torch_dtype, device, attn_implementation)
-    elif path.suffix or name_or_path.startswith((".", "/", "~")):
-        raise CspladeError(f"{name_or_path}: no such model directory")
-    else:  # a hub id: the real from_pretrained, which works wherever the hub is reachable
-        lm, tokenizer = load_lm(name_or_path, torch_dtype, device, attn_implementation)
-        config = CspladeConfig()
+    lm, tokenizer, config = _load_named(name_or_path, torch_dtype, device, attn_implementation)
     config = config.replace(**overrides)
     if precision == "int8":
         lm = quantize_int8(lm)
@@ -98,16 +89,41 @@ def load_preset(preset: Preset, dtype: torch.dtype, device: str, attn_implementa
     return lm, tokenizer, config
 
 
-def _load_directory(path: Path, dtype: torch.dtype, device: str, attn_implementation: str | None):
-    config = CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
+def _load_named(name: str, dtype: torch.dtype, device: str, attn_implementation: str | None):
+    """(lm, tokenizer, config) of a directory, a preset, a packaged base model or a hub id."""
+    path = Path(name)
+    if path.is_dir():
+        return _load_directory(path, dtype, device, attn_implementation)
+    if (preset := find_preset(name)) is not None:
+        return load_preset(preset, dtype, device, attn_implementation)
+    if path.suffix or name.startswith((".", "/", "~")):
+        raise CspladeError(f"{name}: no such model directory")
+    # a packaged base model, or a hub id: the real from_pretrained, wherever the hub is reachable
+    lm, tokenizer = load_lm(name, dtype, device, attn_implementation)
+    return lm, tokenizer, CspladeConfig()
+
+
+def adapter_base(path: Path) -> str:
+    """The base an adapter directory applies to: its csplade_config.json ``base_model`` (else peft's
+    ``base_model_name_or_path``); a relative path is relative to the adapter directory."""
     adapter_file = path / "adapter_config.json"
-    if not adapter_file.is_file():
-        lm, tokenizer = load_lm(str(path), dtype, device, attn_implementation)
-        return lm, tokenizer, config
-    base = config.base_model or json.loads(adapter_file.read_text()).get("base_model_name_or_path")
+    config = CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
+    try:
+        base = config.base_model or json.loads(adapter_file.read_text()).get("base_model_name_or_path")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CspladeError(f"{adapter_file}: invalid JSON ({exc})") from None
     if not base:
         raise CspladeError(f"{adapter_file}: adapter does not name its base model")
-    lm, tokenizer = load_lm(base, dtype, device, attn_implementation)
+    relative = path / base
+    return str(relative) if not Path(base).is_absolute() and relative.is_dir() else base
+
+
+def _load_directory(path: Path, dtype: torch.dtype, device: str, attn_implementation: str | None):
+    config = CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
+    if not (path / "adapter_config.json").is_file():
+        lm, tokenizer = load_lm(str(path), dtype, device, attn_implementation)
+        return lm, tokenizer, config
+    lm, tokenizer, _ = _load_named(adapter_base(path), dtype, device, attn_implementation)
     return merge_adapter(lm, path), tokenizer, config
 
 

@@ -21,7 +21,7 @@ from ..core.model import CspladeModel
 from .config import AdaptConfig
 from .loop import Trainer, make_accelerator
 from .losses import adaptation_loss, mask_for_mntp, next_token_targets, sparsity
-from .modeling import TrainableModel, build_trainable
+from .modeling import TrainableModel, build_for
 from .packing import SequenceStream, iter_texts
 from .runs import Run, prepare_output_dir
 
@@ -103,16 +103,11 @@ class AdaptationTask:
         self.trainable.save_adapter(directory)
 
 
-def build_model(config: AdaptConfig, device: torch.device) -> TrainableModel:
-    """The start model with LoRA; trained causally, or bidirectionally for MNTP."""
-    return build_trainable(config, device, run_variant="bi" if config.objective == "mntp" else "causal")
-
-
 def setup_adaptation(config: AdaptConfig) -> Run:
     """Accelerator, output directory, model, text stream and trainer of an adaptation run."""
     accelerator = make_accelerator(config)
     output_dir = prepare_output_dir(config, accelerator)
-    trainable = build_model(config, accelerator.device)
+    trainable = build_for(config, accelerator.device)
     stream = SequenceStream(config.corpus, trainable.model.tokenizer, config.seq_length, config.pack,
                             config.max_docs, accelerator.process_index, accelerator.num_processes)
     probe = (list(islice(iter_texts(config.corpus, config.max_docs), config.probe_docs))

@@ -17,11 +17,15 @@ import torch
 
 from ..core.inputs import EncoderInputs
 from ..core.model import CspladeModel
+from ..errors import CspladeError
+from ..formats.files import atomic_directory, write_json
 from .config import TrainConfig
-from .examples import ContrastiveBatches, TrainingData, load_training_data
+from .dev import BEST_DIR, BEST_FILE, DevSet, evaluate, read_best
+from .distill import distillation_loss
+from .examples import Batch, ContrastiveBatches, TrainingData, load_training_data
 from .loop import Trainer, make_accelerator, total_steps_for
 from .losses import flops, flops_weight, info_nce, keep_top_k, l1, sparsity
-from .modeling import TrainableModel, build_trainable
+from .modeling import TrainableModel, build_for
 from .runs import Run, prepare_output_dir
 
 
@@ -40,21 +44,22 @@ class ContrastiveTask:
     postfix = ("rank", "acc", "q_terms", "d_terms")
 
     def __init__(self, config: TrainConfig, trainable: TrainableModel, batches: ContrastiveBatches,
-                 accelerator) -> None:
+                 accelerator, total_steps: int, dev: DevSet | None = None) -> None:
         self.config = config
         self.trainable = trainable
         self.batches = batches
         self.accelerator = accelerator
+        self.total_steps = total_steps
+        self.dev = dev
         self.module = ContrastiveObjective(trainable.model)
 
     def micro_batches(self, step: int, count: int) -> list[Any]:
         return [self.batches.batch(step * count + i) for i in range(count)]
 
-    def compute(self, module: torch.nn.Module, batch: Any,
+    def compute(self, module: torch.nn.Module, batch: Batch,
                 step: int) -> tuple[torch.Tensor, dict[str, float]]:
         config, model = self.config, self.trainable.model
-        query_texts, doc_texts = batch
-        q_raw, d_raw = module(model.tokenize(query_texts, "query"), model.tokenize(doc_texts, "doc"))
+        q_raw, d_raw = module(model.tokenize(batch.queries, "query"), model.tokenize(batch.docs, "doc"))
         q = keep_top_k(q_raw, config.train_query_top_k)
         d = keep_top_k(d_raw, config.train_doc_top_k)
         all_docs, offset = self._gather(d)
@@ -69,9 +74,18 @@ class ContrastiveTask:
         lambda_q = flops_weight(config.lambda_q, t, config.flops_warmup)
         lambda_d = flops_weight(config.lambda_d, t, config.flops_warmup)
         flops_q, flops_d = flops(q), flops(d)
-        loss = rank + lambda_q * flops_q + lambda_d * flops_d
+        loss = config.nce_weight * rank + lambda_q * flops_q + lambda_d * flops_d
         metrics = {"rank": rank.item(), "flops_q": flops_q.item(), "flops_d": flops_d.item(),
                    "lambda_q": lambda_q, "lambda_d": lambda_d}
+        if config.distill != "none":
+            if batch.teacher is None:
+                raise CspladeError("distillation needs teacher scores for every query of the batch")
+            own = positives[:, None] + torch.arange(per_query, device=q.device)[None, :]
+            teacher = torch.tensor(batch.teacher, device=scores.device)
+            distill = distillation_loss(config.distill, scores.gather(1, own), teacher, config.temperature,
+                                        config.teacher_temperature)
+            loss = loss + config.distill_weight * distill
+            metrics["distill"] = distill.item()
         if config.lambda_l1_q:
             l1_q = l1(q)
             loss = loss + config.lambda_l1_q * l1_q
@@ -96,7 +110,21 @@ class ContrastiveTask:
         return torch.cat(parts), accelerator.process_index * docs.shape[0]
 
     def after_step(self, step: int) -> dict[str, float]:
-        return {}
+        """Dev evaluation at step 0, every ``dev_every`` steps and at the last step; keeps ``best/``."""
+        if self.dev is None or not self.accelerator.is_main_process:
+            return {}
+        every = self.config.dev_every
+        if step not in (0, self.total_steps) and not (every and step % every == 0):
+            return {}
+        output = Path(self.config.output_dir)
+        metrics = evaluate(self.trainable.model, self.dev, output / "dev" / f"run-{step:06d}.trec")
+        best = read_best(output)
+        if best is None or metrics["dev_ndcg10"] > best["dev_ndcg10"]:
+            with atomic_directory(output / BEST_DIR) as staging:
+                self.trainable.save_adapter(staging)
+                self.config.save(staging)
+                write_json(staging / BEST_FILE, {"step": step, **metrics})
+        return metrics
 
     def data_state(self) -> dict[str, Any] | None:
         return None  # batches are a function of the step
@@ -108,22 +136,6 @@ class ContrastiveTask:
         self.trainable.save_adapter(directory)
 
 
-def export_overrides(config: TrainConfig) -> dict[str, Any]:
-    """CspladeConfig fields set by the training config (None = keep the start model's)."""
-    overrides = {name: getattr(config, name) for name in
-                 ("query_variant", "query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
-                 if getattr(config, name) is not None}
-    for name in ("query_top_k", "doc_top_k"):
-        value = getattr(config, name)
-        if value is not None:
-            overrides[name] = value or None  # 0 = no cap
-    return overrides
-
-
-def build_model(config: TrainConfig, device: torch.device) -> TrainableModel:
-    return build_trainable(config, device, **export_overrides(config))
-
-
 def setup_contrastive(config: TrainConfig, data: TrainingData | None = None) -> Run:
     """Accelerator, output directory, data (reported), model and trainer of a contrastive run."""
     accelerator = make_accelerator(config)
@@ -133,12 +145,13 @@ def setup_contrastive(config: TrainConfig, data: TrainingData | None = None) -> 
         accelerator.print(f"data: {line}")
     if accelerator.is_main_process:
         data.report.save(output_dir)
-    trainable = build_model(config, accelerator.device)
+    trainable = build_for(config, accelerator.device)
     batches = ContrastiveBatches(data, config.batch_size, config.negatives, config.seed,
                                  accelerator.process_index, accelerator.num_processes)
     total = total_steps_for(config.steps, config.epochs, len(data.examples),
                             batches.queries_per_batch * config.grad_accumulation)
-    task = ContrastiveTask(config, trainable, batches, accelerator)
+    dev = DevSet.read(config.dev_topics, config.dev_qrels, config.dev_corpus) if config.dev_topics else None
+    task = ContrastiveTask(config, trainable, batches, accelerator, total, dev)
     trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), total)
     return Run(config, accelerator, trainable, trainer, output_dir)
 

@@ -17,8 +17,8 @@ from .loop import METRICS_FILE
 Records = list[dict[str, float]]
 MISSING = "–"
 # shown by default, in this order, when a run logs them
-DEFAULT_KEYS = ("loss", "rank", "acc", "q_terms", "d_terms", "q_zero", "d_zero", "clm", "relu", "zero_frac",
-                "probe_terms", "probe_zero")
+DEFAULT_KEYS = ("loss", "rank", "distill", "acc", "q_terms", "d_terms", "q_zero", "d_zero", "clm", "relu",
+                "zero_frac", "probe_terms", "probe_zero", "dev_ndcg10")
 
 
 def read_metrics(run: str | Path) -> Records:
@@ -86,5 +86,7 @@ def curves_table(runs: dict[str, Records], window: int, keys: Sequence[str]) -> 
         end = min(end, max(last.values()))
         label = "0" if start == 0 else f"{start}-{end}" if end > start else f"{start}"
         cells = [_cell(means[name].get(start, {}).get(key)) for key, name in columns]
+        if all(cell == MISSING for cell in cells):  # e.g. steps without a dev evaluation
+            continue
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

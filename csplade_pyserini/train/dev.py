@@ -7,6 +7,7 @@ document by the dot product of the integer impacts (what Lucene's impact search 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from ..evaluate.trec_eval import trec_eval
 from ..formats.corpus import read_corpus
 from ..formats.files import atomic_text
 from ..formats.trec import read_qrels, read_topics
+
+BEST_DIR = "best"  # the adapter of the best dev step, with best.json
+BEST_FILE = "best.json"
 
 
 @dataclass
@@ -73,14 +77,24 @@ def evaluate(model: CspladeModel, dev: DevSet, run_path: str | Path, batch_size:
     scores = torch.sparse.mm(docs, queries.to_dense().T).T  # [Q, N]
     k = min(depth, scores.shape[1])
     top_scores, top_ids = scores.topk(k, dim=1)
+    lines = 0
     with atomic_text(run_path) as handle:
         for row, qid in enumerate(qids):
             for rank, (score, index) in enumerate(zip(top_scores[row].tolist(), top_ids[row].tolist()), 1):
                 if score > 0:
                     handle.write(f"{qid} Q0 {dev.doc_ids[index]} {rank} {score:.1f} dev\n")
+                    lines += 1
+    terms = {"dev_q_terms": _mean_terms(queries), "dev_d_terms": _mean_terms(docs)}
+    if not lines:  # every vector empty: nothing retrieved, nothing for trec_eval to read
+        return {"dev_ndcg10": 0.0, "dev_r100": 0.0, **terms}
     measured = trec_eval(dev.qrels, run_path, ("ndcg_cut.10", "recall.100"))
-    return {"dev_ndcg10": measured["ndcg_cut_10"], "dev_r100": measured["recall_100"],
-            "dev_q_terms": _mean_terms(queries), "dev_d_terms": _mean_terms(docs)}
+    return {"dev_ndcg10": measured["ndcg_cut_10"], "dev_r100": measured["recall_100"], **terms}
+
+
+def read_best(output_dir: str | Path) -> dict | None:
+    """The step and dev metrics of ``output_dir/best/``, if a dev evaluation has saved one."""
+    path = Path(output_dir) / BEST_DIR / BEST_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _mean_terms(matrix: torch.Tensor) -> float:

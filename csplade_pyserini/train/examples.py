@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from ..formats.corpus import read_corpus
 from ..formats.files import read_lines
+from ..formats.teacher import check_teacher, read_teacher
 from ..formats.trec import read_qrels, read_run, read_topics
 from ..errors import CspladeError
 from .config import TrainConfig
@@ -29,11 +30,18 @@ SCOREDDOCS = "scoreddocs"
 
 @dataclass
 class Example:
-    """One training query: its text, its positive documents, and its hard-negative pool (best first)."""
+    """One training query: its text, its positive documents, its hard-negative pool (best first) and,
+    for distillation, the teacher's score of each candidate."""
 
     query: str
     positives: list[str]
     negatives: list[str] = field(default_factory=list)
+    teacher: dict[str, float] | None = None
+
+    def teacher_score(self, doc_id: str) -> float:
+        """The teacher's score; a random filler document gets the lowest score of this query's list."""
+        assert self.teacher is not None
+        return self.teacher.get(doc_id, min(self.teacher.values()))
 
 
 @dataclass
@@ -109,6 +117,9 @@ def load_training_data(config: TrainConfig) -> TrainingData:
                                           report), {}
     report.add("queries read", len(queries))
     examples, hard = _examples(queries, docs, positives, pairs, report)
+    if config.teacher_scores:
+        _add_teacher(config.teacher_scores, queries, hard, docs, not config.hard_negatives,
+                     config.negatives_depth, report)
     if config.hard_negatives:
         source = config.hard_negatives
         run = _scoreddocs(config) if source == SCOREDDOCS else read_run(source)
@@ -190,6 +201,28 @@ def _add_run_negatives(examples: list[Example], by_qid: dict[str, Example],
         example.negatives = pool
     report.add("run entries naming unknown documents (dropped)", missing)
     report.add("training queries absent from the run", sum(1 for q in by_qid if q not in candidates))
+
+
+def _add_teacher(path: str, queries: Mapping[str, str], by_qid: dict[str, Example], docs: DocStore,
+                 as_negatives: bool, depth: int, report: DataReport) -> None:
+    """Teacher scores for every training query (and its positives); their top candidates as negatives."""
+    scores, where = read_teacher(path)
+    named = {d for hits in scores.values() for d in hits}
+    check_teacher(scores, where, queries, docs.known(named), path)
+    for qid, example in by_qid.items():
+        hits = scores.get(qid)
+        if hits is None:
+            raise CspladeError(f"{path}: no teacher scores for training query {qid!r}")
+        missing = next((d for d in example.positives if d not in hits), None)
+        if missing is not None:
+            raise CspladeError(f"{where[qid]}: no teacher score for the positive document {missing!r} of query "
+                               f"{qid!r} (score positives with csplade teach --qrels)")
+        example.teacher = hits
+        if as_negatives:
+            ranked = sorted(hits, key=lambda d: -hits[d])
+            example.negatives = [d for d in ranked if d not in example.positives][:depth]
+    report.add("teacher-scored training queries", len(by_qid))
+    report.add("teacher queries not among the training queries (ignored)", sum(1 for q in scores if q not in by_qid))
 
 
 def _id_triples(path: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -329,16 +362,28 @@ class ContrastiveBatches:
                                "per query")
         return picked + rng.sample(rest, needed - len(picked))
 
-    def batch(self, global_index: int) -> tuple[list[str], list[str]]:
-        """(query texts, document texts) with the docs of query i at [i*(1+k), (i+1)*(1+k))."""
+    def batch(self, global_index: int) -> "Batch":
+        """Query texts, document texts (the docs of query i at [i*(1+k), (i+1)*(1+k))) and teacher scores."""
         n = len(self.data.examples)
         start = global_index * self.queries_per_batch + self.rank * self.batch_size
-        queries, doc_ids = [], []
+        queries, doc_ids, teacher = [], [], []
         for position in range(start, start + self.batch_size):
             epoch = position // n
             index = self._epoch_order(epoch)[position % n]
             query, ids = self.sample(index, epoch)
             queries.append(query)
             doc_ids.extend(ids)
+            example = self.data.examples[index]
+            if example.teacher is not None:
+                teacher.append([example.teacher_score(d) for d in ids])
         texts = self.data.docs.get_many(sorted(set(doc_ids)))
-        return queries, [texts[d] for d in doc_ids]
+        return Batch(queries, [texts[d] for d in doc_ids], teacher if len(teacher) == len(queries) else None)
+
+
+@dataclass
+class Batch:
+    """One micro-batch: queries, their documents in order, and the teacher's scores of those documents."""
+
+    queries: list[str]
+    docs: list[str]
+    teacher: list[list[float]] | None = None

@@ -18,52 +18,29 @@ from pathlib import Path
 import torch
 
 from ..errors import CspladeError
+from ..formats.files import atomic_directory
 from .config import AdaptConfig, LoopConfig, TrainConfig, load_saved_config
-from .modeling import ADAPTER_CONFIG, TrainableModel
-
-
-class _staged:
-    """A directory written under ``.name.tmp`` and renamed onto ``path`` on success."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
-
-    def __enter__(self) -> Path:
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir(parents=True)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        self.tmp.rename(self.path)
+from .modeling import ADAPTER_CONFIG, TrainableModel, build_for
 
 
 def export(trainable: TrainableModel, output_dir: Path, config: LoopConfig) -> dict[str, Path]:
     """Write ``adapter/`` (LoRA with a nameable base) and then ``final/`` (merged; merges in place)."""
     written: dict[str, Path] = {}
-    if trainable.peft is not None and trainable.base_ref is not None:
-        with _staged(output_dir / "adapter") as tmp:
+    if trainable.peft is not None:
+        with atomic_directory(output_dir / "adapter") as tmp:
             trainable.save_adapter(tmp)
             config.save(tmp)
         written["adapter"] = output_dir / "adapter"
-    elif trainable.peft is not None:
-        print(f"{output_dir}/adapter not written: the start model {config.model!r} is itself base + adapter; "
-              "use final/")
-    with _staged(output_dir / "final") as tmp:
+    with atomic_directory(output_dir / "final") as tmp:
         trainable.merged().save(tmp)
         config.save(tmp)
     written["final"] = output_dir / "final"
     return written
 
 
-def merge_checkpoint(source: str | Path, output: str | Path) -> Path:
-    """A merged model directory from a LoRA adapter dir, or from any training checkpoint."""
+def merge_checkpoint(source: str | Path, output: str | Path, force: bool = False) -> Path:
+    """A merged model directory from a LoRA adapter dir, or from any training checkpoint
+    (an existing ``output`` is replaced only with ``force``)."""
     from ..loading.load import load_model
     from .loop import STATE_FILE
 
@@ -78,7 +55,9 @@ def merge_checkpoint(source: str | Path, output: str | Path) -> Path:
         model = _full_checkpoint(source)
     else:
         raise CspladeError(f"{source}: neither an adapter directory nor a training checkpoint")
-    with _staged(output) as tmp:
+    if output.exists() and not force:
+        raise CspladeError(f"{output}: already exists (use --force to replace it)")
+    with atomic_directory(output) as tmp:
         model.save(tmp)
         for cls in (AdaptConfig, TrainConfig):
             if (source / cls.CONFIG_FILE).is_file():
@@ -88,21 +67,20 @@ def merge_checkpoint(source: str | Path, output: str | Path) -> Path:
 
 def _full_checkpoint(checkpoint: Path):
     """Rebuild a full fine-tuning run's model from its saved config and load the checkpoint's weights."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from . import adapt
-    from . import contrastive
     from .loop import WEIGHTS_FILE
 
-    if (checkpoint / AdaptConfig.CONFIG_FILE).is_file():
-        config: LoopConfig = load_saved_config(AdaptConfig, checkpoint)
-        trainable = adapt.build_model(config, torch.device("cpu"))  # type: ignore[arg-type]
-        module: torch.nn.Module = adapt.AdaptationObjective(trainable.model, 1)
-    else:
-        config = load_saved_config(TrainConfig, checkpoint)
-        trainable = contrastive.build_model(config, torch.device("cpu"))  # type: ignore[arg-type]
-        module = contrastive.ContrastiveObjective(trainable.model)
-    state = {k.removeprefix("module."): v for k, v in load_file(str(checkpoint / WEIGHTS_FILE)).items()}
+    cls = AdaptConfig if (checkpoint / AdaptConfig.CONFIG_FILE).is_file() else TrainConfig
+    config: LoopConfig = load_saved_config(cls, checkpoint)
+    trainable = build_for(config, torch.device("cpu"))
+    module = trainable.model
+    try:
+        saved = load_file(str(checkpoint / WEIGHTS_FILE))
+    except (OSError, SafetensorError) as exc:
+        raise CspladeError(f"{checkpoint / WEIGHTS_FILE}: cannot read the checkpoint's weights ({exc})") from None
+    state = {k.removeprefix("module.").removeprefix("model."): v for k, v in saved.items()}
     result = module.load_state_dict(state, strict=False)
     trained = {n for n, p in module.named_parameters() if p.requires_grad}
     if result.unexpected_keys or trained & set(result.missing_keys):

@@ -8,6 +8,8 @@ ones used at inference.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,19 +26,19 @@ from .config import AdaptConfig, LoopConfig, TrainConfig
 ADAPTER_CONFIG = "adapter_config.json"
 
 
-def start_source(ref: str) -> tuple[str, CspladeConfig, bool]:
-    """(what to load, its CspladeConfig, whether it is itself base + adapter) for a start model."""
+def start_source(ref: str) -> tuple[str, CspladeConfig]:
+    """(what to load, its CspladeConfig) for a start model."""
     path = Path(ref).expanduser()
     if path.is_dir() and (path / "final").is_dir() and any(
             (path / cls.CONFIG_FILE).is_file() for cls in (AdaptConfig, TrainConfig)):
         path = path / "final"
     if path.is_dir():
         config = CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
-        return str(path.resolve()), config, (path / ADAPTER_CONFIG).is_file()
+        return str(path.resolve()), config
     preset = find_preset(ref)
     if preset is not None:
-        return ref, preset.csplade_config(), preset.adapter is not None
-    return ref, CspladeConfig(), False
+        return ref, preset.csplade_config()
+    return ref, CspladeConfig()
 
 
 def resolve_dtype(config: LoopConfig, device: torch.device) -> torch.dtype:
@@ -54,17 +56,25 @@ class TrainableModel:
     model: CspladeModel
     peft: Any | None
     export_config: CspladeConfig  # the CspladeConfig written next to exported weights
-    base_ref: str | None  # the model an adapter applies to; None when no single reference names it
+    base_ref: str  # the start model an adapter applies to (a path, preset, base model name or hub id)
 
     def trainable_parameters(self) -> list[torch.nn.Parameter]:
         return [p for p in self.model.parameters() if p.requires_grad]
 
     def save_adapter(self, directory: Path) -> bool:
-        """LoRA weights + csplade_config.json naming ``base_model``: loadable by ``load_model``."""
-        if self.peft is None or self.base_ref is None:
+        """LoRA weights + csplade_config.json naming ``base_model``: loadable by ``load_model``.
+
+        The base is named portably: a local start directory by its path relative to ``directory``, a
+        preset, base model or hub id by its name (peft's ``base_model_name_or_path`` likewise)."""
+        if self.peft is None:
             return False
         self.peft.save_pretrained(str(directory))
-        dataclasses.replace(self.export_config, base_model=self.base_ref).save(directory)
+        base = portable_reference(self.base_ref, directory)
+        settings_file = directory / ADAPTER_CONFIG
+        settings = json.loads(settings_file.read_text())
+        settings["base_model_name_or_path"] = base
+        settings_file.write_text(json.dumps(settings, indent=2) + "\n")
+        dataclasses.replace(self.export_config, base_model=base).save(directory)
         return True
 
     def merged(self) -> CspladeModel:
@@ -80,7 +90,7 @@ def build_trainable(config: LoopConfig, device: torch.device, run_variant: str |
     ``run_variant`` is the attention used while training (adaptation with CLM trains causally even
     for a ``bi`` encoder); ``export_overrides`` are CspladeConfig fields of the exported encoder.
     """
-    source, start_config, start_is_adapter = start_source(config.model)
+    source, start_config = start_source(config.model)
     # variant="causal" keeps the model core from making the LM bidirectional before we decide to
     start = load_model(source, device=str(device), dtype=resolve_dtype(config, device),
                        attn_implementation=config.attn_implementation, variant="causal")
@@ -109,6 +119,34 @@ def build_trainable(config: LoopConfig, device: torch.device, run_variant: str |
     export_config.validate()
     run_config = dataclasses.replace(export_config, variant=run_variant or export_config.variant)
     model = CspladeModel(lm, tokenizer, run_config)
-    base_ref = None if start_is_adapter else source
-    return TrainableModel(model, peft_model, export_config, base_ref)
+    return TrainableModel(model, peft_model, export_config, source)
+
+
+def export_overrides(config: TrainConfig) -> dict[str, Any]:
+    """CspladeConfig fields set by a contrastive config (None = keep the start model's)."""
+    overrides = {name: getattr(config, name) for name in
+                 ("query_variant", "query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
+                 if getattr(config, name) is not None}
+    for name in ("query_top_k", "doc_top_k"):
+        value = getattr(config, name)
+        if value is not None:
+            overrides[name] = value or None  # 0 = no cap
+    return overrides
+
+
+def build_for(config: LoopConfig, device: torch.device) -> TrainableModel:
+    """The model a phase trains: adaptation runs causally (bidirectionally for MNTP) and exports the
+    start model's settings; contrastive training runs and exports its config's variant and lengths."""
+    if isinstance(config, AdaptConfig):
+        return build_trainable(config, device, run_variant="bi" if config.objective == "mntp" else "causal")
+    assert isinstance(config, TrainConfig)
+    return build_trainable(config, device, **export_overrides(config))
+
+
+def portable_reference(reference: str, directory: Path) -> str:
+    """``reference`` as written into ``directory``: a local path relative to it, anything else as is."""
+    path = Path(reference)
+    if path.exists():
+        return os.path.relpath(path.resolve(), Path(directory).resolve())
+    return reference
 

@@ -5,7 +5,7 @@ import torch
 from csplade_pyserini.core.config import CspladeConfig
 from csplade_pyserini.loading.load import load_model
 from csplade_pyserini.core.model import CspladeModel
-from tiny import build_lm, build_tokenizer
+from csplade_pyserini.loading.tiny import build_lm, build_tokenizer
 
 ARCHS = ["llama", "mistral", "qwen2", "gpt2"]
 TEXTS = ["proteins regulate cell death", "the dog", "gene expression changes during immune response"]

@@ -4,16 +4,10 @@ import pytest
 from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.train.examples import ContrastiveBatches, load_training_data
 from csplade_pyserini.train.packing import SequenceStream
-from tiny import build_tokenizer
-from train_toy import DOCS, train_config, write_toy
+from csplade_pyserini.loading.tiny import build_tokenizer
 
 
-@pytest.fixture
-def files(tmp_path):
-    return write_toy(tmp_path / "toy")
-
-
-def test_inconsistent_data_is_reported_with_counts(tmp_path, files):
+def test_inconsistent_data_is_reported_with_counts(tmp_path, files, train_config):
     with open(files["qrels"], "a") as handle:
         handle.write("q0 0 nowhere 1\n")  # a qrel naming an unknown document
         handle.write("q9 0 d1 1\n")  # a judged query without text
@@ -39,22 +33,23 @@ def test_inconsistent_data_is_reported_with_counts(tmp_path, files):
     assert (tmp_path / "data_report.json").is_file()
 
 
-def test_no_usable_query_is_an_error(tmp_path, files):
+def test_no_usable_query_is_an_error(tmp_path, files, train_config):
     files["qrels"].write_text("q0 0 nowhere 1\n")
     with pytest.raises(CspladeError, match="no usable training query"):
         load_training_data(train_config(tmp_path, files, tmp_path / "out"))
 
 
-def test_batches_are_reproducible_and_exclude_positives(tmp_path, files):
+def test_batches_are_reproducible_and_exclude_positives(tmp_path, files, toy_docs, train_config):
     data = load_training_data(train_config(tmp_path, files, tmp_path / "out", negatives=3))
     batches = ContrastiveBatches(data, batch_size=3, negatives=3, seed=5)
     again = ContrastiveBatches(data, batch_size=3, negatives=3, seed=5)
     assert [batches.batch(g) for g in range(6)] == [again.batch(g) for g in reversed(range(6))][::-1]
     assert batches.batch(0) != ContrastiveBatches(data, 3, 3, seed=6).batch(0)
-    text_to_id = {t: d for d, t in DOCS.items()}
+    text_to_id = {t: d for d, t in toy_docs.items()}
     seen = []
     for g in range(7):  # 21 positions = 3 epochs of 7 queries
-        queries, docs = batches.batch(g)
+        batch = batches.batch(g)
+        queries, docs = batch.queries, batch.docs
         assert len(docs) == 3 * 4
         for i, query in enumerate(queries):
             group = [text_to_id[t] for t in docs[4 * i: 4 * i + 4]]
@@ -65,17 +60,18 @@ def test_batches_are_reproducible_and_exclude_positives(tmp_path, files):
     assert sorted(seen) == sorted([e.query for e in data.examples] * 3)  # every query once per epoch
 
 
-def test_processes_take_disjoint_slices_of_a_global_batch(tmp_path, files):
+def test_processes_take_disjoint_slices_of_a_global_batch(tmp_path, files, train_config):
     data = load_training_data(train_config(tmp_path, files, tmp_path / "out"))
     single = ContrastiveBatches(data, batch_size=4, negatives=2, seed=1)
     ranks = [ContrastiveBatches(data, batch_size=2, negatives=2, seed=1, rank=r, world=2) for r in (0, 1)]
     for g in range(3):
-        queries, docs = single.batch(g)
-        assert ranks[0].batch(g)[0] + ranks[1].batch(g)[0] == queries
-        assert ranks[0].batch(g)[1] + ranks[1].batch(g)[1] == docs
+        batch = single.batch(g)
+        queries, docs = batch.queries, batch.docs
+        assert ranks[0].batch(g).queries + ranks[1].batch(g).queries == queries
+        assert ranks[0].batch(g).docs + ranks[1].batch(g).docs == docs
 
 
-def test_text_triples(tmp_path):
+def test_text_triples(tmp_path, train_config):
     path = tmp_path / "triples.tsv"
     path.write_text("what fox\tthe fox jumps\tthe dog sleeps\nwhat fox\tthe fox jumps\tcells die\n"
                     "vaccines\tantibody trial\tthe fox jumps\nempty\t\tx\n")
@@ -88,7 +84,7 @@ def test_text_triples(tmp_path):
     assert data.docs.get_many(data.examples[1].positives) == {data.examples[1].positives[0]: "antibody trial"}
 
 
-def test_id_triples_with_local_queries_and_corpus(tmp_path, files):
+def test_id_triples_with_local_queries_and_corpus(tmp_path, files, train_config):
     triples = tmp_path / "triples.ids.tsv"
     triples.write_text("q0\td0\td5\nq0\td0\td7\nq1\td1\tnowhere\nq9\td2\td3\n")
     config = train_config(tmp_path, files, tmp_path / "o", qrels=None, hard_negatives=None,
@@ -100,7 +96,7 @@ def test_id_triples_with_local_queries_and_corpus(tmp_path, files):
     assert data.report.counts["judged queries with no query text (skipped)"] == 1
 
 
-def test_beir_scifact_train_from_ir_datasets(tmp_path, irds_home):
+def test_beir_scifact_train_from_ir_datasets(tmp_path, irds_home, train_config):
     config = train_config(tmp_path, {"queries": "", "corpus": "", "qrels": "", "run": ""}, tmp_path / "o",
                           queries=None, corpus=None, qrels=None, hard_negatives=None,
                           data="beir/scifact/train")
@@ -110,11 +106,12 @@ def test_beir_scifact_train_from_ir_datasets(tmp_path, irds_home):
     dataset = ir_datasets.load("beir/scifact/train")
     judged = {q.query_id for q in dataset.qrels_iter() if q.relevance >= 1}
     assert len(data.examples) == len(judged) == data.report.counts["training queries"]
-    queries, docs = ContrastiveBatches(data, 2, 2, seed=0).batch(0)
+    batch = ContrastiveBatches(data, 2, 2, seed=0).batch(0)
+    queries, docs = batch.queries, batch.docs
     assert len(queries) == 2 and len(docs) == 6 and all(docs)
 
 
-def test_sequence_stream_packs_and_resumes_exactly(tmp_path, files):
+def test_sequence_stream_packs_and_resumes_exactly(tmp_path, files, toy_docs):
     tokenizer = build_tokenizer()
     stream = SequenceStream(str(files["corpus"]), tokenizer, seq_length=16)
     first = stream.next_batch(3)
@@ -130,4 +127,4 @@ def test_sequence_stream_packs_and_resumes_exactly(tmp_path, files):
     unpacked = SequenceStream(str(files["corpus"]), tokenizer, seq_length=200, pack=False)
     ids, mask = unpacked.next_batch(2)
     assert not mask.all()  # one document per row, right-padded
-    assert tokenizer.decode(ids[0][mask[0]]).startswith(DOCS["d0"][:10])
+    assert tokenizer.decode(ids[0][mask[0]]).startswith(toy_docs["d0"][:10])

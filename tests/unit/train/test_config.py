@@ -5,8 +5,10 @@ import json
 import pytest
 
 from csplade_pyserini.errors import CspladeError
-from csplade_pyserini.train.config import (AdaptConfig, TrainConfig, add_config_arguments, build_config,
-                                           check_resumable, config_from_args, load_saved_config)
+from csplade_pyserini.options import add_arguments as add_config_arguments
+from csplade_pyserini.options import build as build_config
+from csplade_pyserini.options import from_args as config_from_args
+from csplade_pyserini.train.config import AdaptConfig, TrainConfig, check_resumable, load_saved_config
 
 
 def _parse(cls, argv):
@@ -45,7 +47,7 @@ def test_saved_config_round_trips(tmp_path):
 
 @pytest.mark.parametrize("values,message", [
     ({"lora_rank": 4}, "unknown field(s) lora_rank"),
-    ({"lora_r": "big"}, "field 'lora_r' must be int"),
+    ({"lora_r": "big"}, "field 'lora_r' must be an integer"),
     ({"pack": "yes"}, "must be true or false"),
     ({"objective": "mntp"}, "needs --variant bi"),
     ({"variant": "sideways"}, "variant must be one of"),

@@ -1,8 +1,11 @@
-"""A toy retrieval set (written as real files) and small training configs for the tests."""
+"""Fixtures of the unit tier: a toy retrieval set written as real files, and small training configs."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
+
 
 DOCS = {
     "d0": "the quick brown fox jumps over the lazy dog",
@@ -46,7 +49,8 @@ def write_toy(directory: Path) -> dict[str, Path]:
 
 
 def adapt_config(model_dir: Path, corpus: Path, output_dir: Path, **overrides):
-    from csplade_pyserini.train.config import AdaptConfig, build_config
+    from csplade_pyserini.options import build as build_config
+    from csplade_pyserini.train.config import AdaptConfig
 
     values = dict(model=str(model_dir), corpus=str(corpus), output_dir=str(output_dir), cpu=True, steps=2,
                   seq_length=24, batch_size=2, lora_r=4, lora_dropout=0.0, learning_rate=1e-2,
@@ -56,7 +60,8 @@ def adapt_config(model_dir: Path, corpus: Path, output_dir: Path, **overrides):
 
 
 def train_config(model_dir: Path, files: dict[str, Path], output_dir: Path, **overrides):
-    from csplade_pyserini.train.config import TrainConfig, build_config
+    from csplade_pyserini.options import build as build_config
+    from csplade_pyserini.train.config import TrainConfig
 
     values = dict(model=str(model_dir), queries=str(files["queries"]), corpus=str(files["corpus"]),
                   qrels=str(files["qrels"]), hard_negatives=str(files["run"]), output_dir=str(output_dir),
@@ -65,3 +70,24 @@ def train_config(model_dir: Path, files: dict[str, Path], output_dir: Path, **ov
                   doc_max_length=24, lambda_q=0.0, lambda_d=0.0, flops_warmup=0)
     values.update(overrides)
     return build_config(TrainConfig, values)
+
+
+@pytest.fixture
+def toy_docs() -> dict[str, str]:
+    return dict(DOCS)
+
+
+@pytest.fixture
+def files(tmp_path) -> dict[str, Path]:
+    """The toy set's corpus.jsonl, queries.tsv, qrels.txt and run.trec in a temporary directory."""
+    return write_toy(tmp_path / "toy")
+
+
+@pytest.fixture(name="adapt_config")
+def adapt_config_factory():
+    return adapt_config
+
+
+@pytest.fixture(name="train_config")
+def train_config_factory():
+    return train_config

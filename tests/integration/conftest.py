@@ -1,5 +1,8 @@
-"""Helpers for the tests that run real Pyserini/Anserini: literal commands, runs, expected scores."""
+"""Fixtures of the integration tier (real Pyserini/Anserini): literal commands, runs, expected scores."""
 from __future__ import annotations
+
+import pytest
+
 
 import json
 import os
@@ -55,3 +58,29 @@ def expected_scores(query: dict[str, int], docs: dict[str, dict[str, int]], min_
 
 def run_scores(path: Path) -> dict[str, dict[str, float]]:
     return {qid: dict(hits) for qid, hits in read_run(path).items()}
+
+
+@pytest.fixture(name="pyserini", scope="session")
+def pyserini_fixture():
+    """``python -m <module> <args>`` exactly as a user types it."""
+    return pyserini
+
+
+@pytest.fixture(name="index_with_anserini", scope="session")
+def index_with_anserini_fixture():
+    return index_with_anserini
+
+
+@pytest.fixture(name="read_vectors", scope="session")
+def read_vectors_fixture():
+    return read_vectors
+
+
+@pytest.fixture(name="expected_scores", scope="session")
+def expected_scores_fixture():
+    return expected_scores
+
+
+@pytest.fixture(name="run_scores", scope="session")
+def run_scores_fixture():
+    return run_scores

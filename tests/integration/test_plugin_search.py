@@ -22,8 +22,7 @@ from csplade_pyserini.encode.collection import ExportInfo
 from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.index.lucene import build_index, parse_counters
 from csplade_pyserini.loading.load import load_model
-from pyserini_helpers import expected_scores, index_with_anserini, pyserini, read_vectors, run_scores
-from tiny import CORPUS, save_tiny
+from csplade_pyserini.loading.tiny import CORPUS, save_tiny
 
 DOCS = {f"d{i}": text for i, text in enumerate(dict.fromkeys(CORPUS))}
 DOCS["d99"] = "100% of the naïve café tests pass"
@@ -73,7 +72,7 @@ def topics(work):
 
 
 @pytest.fixture(scope="module")
-def vectors(work, model, corpus):
+def vectors(work, model, corpus, read_vectors):
     """The exported JsonVectorCollection: {docid: {term: int}}, and a directory Anserini may read."""
     out = work / "vectors"
     info = ExportInfo(encoder="tiny", corpus=str(corpus), shard_num=1, compress=False, dtype="float32",
@@ -83,7 +82,7 @@ def vectors(work, model, corpus):
 
 
 @pytest.fixture(scope="module")
-def index(work, vectors):
+def index(work, vectors, index_with_anserini):
     docs, collection = vectors
     path = work / "index"
     result = index_with_anserini(collection, path)
@@ -102,8 +101,9 @@ def test_exported_terms_include_escaped_and_non_ascii_pieces(vectors):
     assert any(term.startswith("Ġ") for term in terms) and any(not term.isascii() for term in terms)
 
 
-def test_literal_search_cli_with_a_model_directory_scores_dot_products(
-        work, model_dir, index, topics, vectors, query_vectors):
+def test_literal_search_cli_with_a_model_directory_scores_dot_products(work, model_dir, index, topics,
+                                                                       vectors, query_vectors, pyserini,
+                                                                       expected_scores, run_scores):
     docs = vectors[0]
     run = work / "run.cli.txt"
     pyserini("pyserini.search.lucene", "--index", index, "--topics", topics, "--output", run, "--impact",
@@ -120,8 +120,8 @@ def _hits(hits):
     return {hit.docid: hit.score for hit in hits}
 
 
-def test_impact_searcher_with_csplade_query_encoder_and_preset_name(
-        index, vectors, model, presets, query_vectors):
+def test_impact_searcher_with_csplade_query_encoder_and_preset_name(index, vectors, model, presets,
+                                                                    query_vectors, expected_scores):
     from pyserini.search.lucene import LuceneImpactSearcher
 
     from csplade_pyserini.plugin import CspladeQueryEncoder
@@ -140,8 +140,9 @@ def test_impact_searcher_with_csplade_query_encoder_and_preset_name(
     assert dropped  # terms found in every document were really left out
 
 
-def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(
-        work, model_dir, corpus, vectors, query_vectors):
+def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(work, model_dir, corpus, vectors,
+                                                                      query_vectors, pyserini,
+                                                                      read_vectors, expected_scores):
     from pyserini.search.lucene import LuceneImpactSearcher
 
     from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
@@ -158,7 +159,7 @@ def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(
         assert _hits(searcher.search(text, k=100)) == expected_scores(query_vectors[qid], vectors[0])
 
 
-def test_unknown_encoder_is_our_one_line_error(work, index, topics, presets):
+def test_unknown_encoder_is_our_one_line_error(work, index, topics, presets, pyserini):
     result = pyserini("pyserini.search.lucene", "--index", index, "--topics", topics,
                       "--output", work / "none.txt", "--impact", "--encoder", "no-such-encoder",
                       check=False, env={"CSPLADE_ENCODERS": str(presets)})

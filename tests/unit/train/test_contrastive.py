@@ -11,14 +11,7 @@ from csplade_pyserini.train.adapt import setup_adaptation
 from csplade_pyserini.train.contrastive import setup_contrastive
 from csplade_pyserini.train.losses import sparsity
 from csplade_pyserini.train.export import merge_checkpoint
-from train_toy import DOCS, adapt_config, train_config, write_toy
 
-TEXTS = list(DOCS.values())[:4]
-
-
-@pytest.fixture
-def files(tmp_path):
-    return write_toy(tmp_path / "toy")
 
 
 def _rank_loss(run, batch) -> float:
@@ -27,7 +20,7 @@ def _rank_loss(run, batch) -> float:
         return task.compute(task.module, batch, 0)[1]["rank"]
 
 
-def test_a_few_steps_lower_the_ranking_loss_and_move_only_lora(tmp_path, tiny_dir, files):
+def test_a_few_steps_lower_the_ranking_loss_and_move_only_lora(tmp_path, tiny_dir, files, train_config):
     run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=6, batch_size=3,
                                          learning_rate=5e-3))
     batches = [run.trainer.task.batches.batch(g) for g in range(3)]
@@ -47,10 +40,11 @@ def test_a_few_steps_lower_the_ranking_loss_and_move_only_lora(tmp_path, tiny_di
 def _doc_terms(run) -> float:
     model = run.trainable.model
     model.eval()
-    return sparsity(model.weights(list(DOCS.values()), "doc"))[0]
+    texts = [record["contents"] for record in map(json.loads, Path(run.config.corpus).read_text().splitlines())]
+    return sparsity(model.weights(texts, "doc"))[0]
 
 
-def test_raising_the_flops_weight_lowers_the_number_of_active_terms(tmp_path, tiny_dir, files):
+def test_raising_the_flops_weight_lowers_the_number_of_active_terms(tmp_path, tiny_dir, files, train_config):
     terms = []
     for lam in (0.0, 0.05):
         run = setup_contrastive(train_config(tiny_dir, files, tmp_path / f"lambda{lam}", steps=4,
@@ -64,13 +58,15 @@ def test_raising_the_flops_weight_lowers_the_number_of_active_terms(tmp_path, ti
 
 @pytest.mark.parametrize("variant", ["bi", "echo"])
 def test_merged_adapter_and_checkpoint_exports_encode_like_the_trained_model(tmp_path, tiny_dir, files,
-                                                                             variant):
+                                                                             variant, train_config,
+                                                                             toy_docs):
+    texts = list(toy_docs.values())[:4]
     run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=2,
                                          variant=variant, query_prefix="Q: ", doc_top_k=7))
     run.train()
     model = run.trainable.model
     model.eval()
-    expected = {side: model.weights(TEXTS, side) for side in ("query", "doc")}
+    expected = {side: model.weights(texts, side) for side in ("query", "doc")}
     final = run.export()
     out = tmp_path / "out"
     merged = merge_checkpoint(out / "checkpoint-2", tmp_path / "merged")
@@ -79,9 +75,12 @@ def test_merged_adapter_and_checkpoint_exports_encode_like_the_trained_model(tmp
         assert again.config.variant == variant and again.config.query_prefix == "Q: "
         assert again.config.doc_top_k == 7
         for side, weights in expected.items():
-            torch.testing.assert_close(again.weights(TEXTS, side), weights, atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(again.weights(texts, side), weights, atol=1e-5, rtol=1e-5)
     adapter_config = json.loads((out / "adapter" / "csplade_config.json").read_text())
-    assert adapter_config["base_model"] == str(Path(tiny_dir).resolve())
+    base = adapter_config["base_model"]  # portable: relative to the adapter directory, never absolute
+    assert not Path(base).is_absolute() and (out / "adapter" / base).resolve() == Path(tiny_dir).resolve()
+    peft_config = json.loads((out / "adapter" / "adapter_config.json").read_text())
+    assert peft_config["base_model_name_or_path"] == base
     assert (out / "adapter" / "adapter_model.safetensors").is_file()
     assert not (out / "adapter" / "model.safetensors").exists()  # the adapter alone, not the base
 
@@ -103,7 +102,8 @@ def _interrupt_at(run, stop: int) -> None:
 
 
 @pytest.mark.parametrize("phase", ["contrastive", "adapt"])
-def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, tiny_dir, files, phase):
+def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, tiny_dir, files, phase,
+                                                                   train_config, adapt_config):
     def setup(output_dir, **overrides):
         if phase == "adapt":
             return setup_adaptation(adapt_config(tiny_dir, files["corpus"], output_dir, steps=4, save_every=2,
@@ -134,22 +134,24 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, tin
     assert kept == ["checkpoint-3", "checkpoint-4"]
 
 
-def test_full_finetuning_checkpoint_merges_into_a_model_directory(tmp_path, tiny_dir, files):
+def test_full_finetuning_checkpoint_merges_into_a_model_directory(tmp_path, tiny_dir, files, train_config,
+                                                                  toy_docs):
+    texts = list(toy_docs.values())[:4]
     run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=1, full_finetune=True,
                                          learning_rate=1e-3))
     embeddings = run.trainable.model.lm.get_input_embeddings().weight.detach().clone()
     run.train()
     assert not torch.equal(run.trainable.model.lm.get_input_embeddings().weight, embeddings)
     run.trainable.model.eval()
-    expected = run.trainable.model.weights(TEXTS, "doc")
+    expected = run.trainable.model.weights(texts, "doc")
     merged = merge_checkpoint(tmp_path / "out" / "checkpoint-1", tmp_path / "merged")
-    torch.testing.assert_close(load_model(str(merged)).weights(TEXTS, "doc"), expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(load_model(str(merged)).weights(texts, "doc"), expected, atol=1e-5, rtol=1e-5)
     final = run.export()
     assert not (tmp_path / "out" / "adapter").exists()
-    torch.testing.assert_close(load_model(str(final)).weights(TEXTS, "doc"), expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(load_model(str(final)).weights(texts, "doc"), expected, atol=1e-5, rtol=1e-5)
 
 
-def test_train_top_k_lets_gradients_reach_only_the_kept_terms(tmp_path, tiny_dir, files):
+def test_train_top_k_lets_gradients_reach_only_the_kept_terms(tmp_path, tiny_dir, files, train_config):
     run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=1, train_doc_top_k=5,
                                          train_query_top_k=3, lambda_q=1.0, lambda_d=1.0))
     task = run.trainer.task

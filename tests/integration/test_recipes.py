@@ -18,7 +18,7 @@ from csplade_pyserini.loading.load import load_model, load_preset
 from csplade_pyserini.core.model import CspladeModel
 from csplade_pyserini.loading.presets import Preset
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RECIPES = REPO / "recipes"
 
 
@@ -146,31 +146,55 @@ def test_msmarco_recipe_smoke_runs_every_step(smoke_model, tmp_path):
     assert len(list((work / "1b-bi" / "encoded" / "vectors").iterdir())) == 2
 
 
-def test_train_default_smoke_ships_a_preset_and_compares_with_the_raw_start(smoke_model, tmp_path):
+def test_adapt_corpus_smoke_trains_an_encoder_for_a_corpus_without_queries(smoke_model, tmp_path, irds_home):
+    import ir_datasets
+
+    corpus = tmp_path / "corpus.jsonl"  # a user's corpus: title + text fields, no queries
+    docs = ir_datasets.load("beir/scifact").docs_iter()[:60]
+    corpus.write_text("".join(json.dumps({"id": d.doc_id, "title": d.title, "text": d.text}) + "\n"
+                              for d in docs))
+    work = tmp_path / "adapt"
+    result = recipe("adapt-corpus.sh", corpus, WORK=work, BASE=smoke_model)
+    curve = parse_table(result.stdout)  # the dev curve: steps 0, 1, 2
+    assert list(curve) == ["0", "1", "2"] and all(0 <= score(row["dev_ndcg10"]) <= 1 for row in curve.values())
+    kept = read_topics(work / "pseudo" / "kept" / "topics.tsv")
+    generated = read_topics(work / "pseudo" / "generated" / "topics.tsv")
+    assert kept and set(kept) <= set(generated)
+    best = json.loads((work / "train" / "best" / "best.json").read_text())
+    assert best["dev_ndcg10"] == max(score(row["dev_ndcg10"]) for row in curve.values())
+    encoder = load_model(str(work / "train" / "best"))  # the shipped form: an adapter on the adaptation
+    assert encoder.config.query_max_length == 256 and encoder.config.query_top_k == 64
+    fusion = json.loads((work / "fusion.json").read_text())
+    assert fusion["method"] in ("rrf", "minmax") and len(fusion["grid"]) == 2
+
+
+def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     work = tmp_path / "train-default"
-    result = recipe("train-default.sh", "--control", WORK=work, BASE=smoke_model)
-    table = parse_table(result.stdout)  # `csplade curves adapted raw`: steps 1-2 of both runs
-    assert list(table) == ["1-2"]
-    assert list(table["1-2"])[1:] == [f"{key} ({run})" for key in ("q_zero", "d_zero", "q_terms", "d_terms",
-                                                                    "acc", "rank") for run in ("adapted", "raw")]
-    train = json.loads((work / "train" / "train_config.json").read_text())
-    raw = json.loads((work / "train-raw" / "train_config.json").read_text())
-    assert train.pop("model") == str(work / "adapt") and raw.pop("model") == str(smoke_model)
-    assert {k: v for k, v in train.items() if k != "output_dir"} == \
-        {k: v for k, v in raw.items() if k != "output_dir"}  # one flag apart
+    recipe("train-default.sh", WORK=work, BASE=smoke_model)
+    dev = read_topics(work / "split" / "dev-topics.tsv")
+    train = json.loads((work / "adapt-corpus" / "train" / "train_config.json").read_text())
+    trained_on = read_topics(train["queries"])
+    assert len(dev) == 4 and not set(dev) & set(trained_on)  # the dev queries are held out
+    assert set(read_topics(work / "split" / "fit-topics.tsv")) <= set(trained_on)
 
     preset = json.loads((work / "presets" / "csplade.json").read_text())
     assert preset["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train"]
-    assert preset["metadata"]["configs"]["train"]["steps"] == 2
-    shipped = load_file(str(work / "presets" / "csplade-smollm2-135m" / "train" / "adapter_model.safetensors"))
+    assert preset["metadata"]["configs"]["train"]["steps"] == 2 and preset["metadata"]["dev_curve"]
+    folder = work / "presets" / "csplade-smollm2-135m"
+    shipped = load_file(str(folder / "train" / "adapter_model.safetensors"))
     assert {t.dtype for t in shipped.values()} == {torch.bfloat16}
+    for adapter in ("adapt", "train"):  # portable: no absolute path of this machine in what ships
+        for name in ("adapter_config.json", "csplade_config.json"):
+            text = (folder / adapter / name).read_text()
+            assert str(tmp_path) not in text and "/root" not in text
+    assert json.loads((folder / "fusion.json").read_text())["method"] in ("rrf", "minmax")
 
-    # the preset (base + both bf16 adapters, merged in order) encodes like the trained final/ model
+    # the preset (base + both bf16 adapters, merged in order) encodes like the best dev checkpoint
     texts = [json.loads(line)["contents"] for line in
              (work / "data" / "corpus" / "docs.jsonl").read_text().splitlines()[:8]]
     lm, tokenizer, config = load_preset(Preset.read(work / "presets" / "csplade.json"), torch.float32, "cpu")
     from_preset = CspladeModel(lm, tokenizer, config).weights(texts, "doc")
-    trained = load_model(str(work / "train" / "final")).weights(texts, "doc")
+    trained = load_model(str(work / "adapt-corpus" / "train" / "best")).weights(texts, "doc")
     assert config.query_top_k == 64 and config.doc_top_k == 256
     assert torch.allclose(from_preset, trained, atol=2e-2)
 

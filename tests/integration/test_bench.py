@@ -142,7 +142,7 @@ def test_bad_options_are_one_line_errors(tiny_dir, tmp_path):
 
 def test_throughput_grid_runs_every_variant_for_a_model_with_echo_queries(tmp_path):
     """The default preset has ECHO queries over causal documents; the grid must still run `bi`."""
-    from tiny import save_tiny
+    from csplade_pyserini.loading.tiny import save_tiny
 
     from csplade_pyserini.bench.throughput import run_throughput
     from csplade_pyserini.loading.load import load_model

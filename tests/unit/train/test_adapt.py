@@ -6,7 +6,6 @@ import torch
 
 from csplade_pyserini.train.adapt import setup_adaptation
 from csplade_pyserini.train.packing import SequenceStream
-from train_toy import adapt_config, write_toy
 
 
 def _loss(task, batch) -> float:
@@ -14,8 +13,7 @@ def _loss(task, batch) -> float:
         return task.compute(task.module, batch, 0)[0].item()
 
 
-def test_one_adaptation_step_lowers_the_loss_and_moves_only_lora(tmp_path, tiny_dir):
-    files = write_toy(tmp_path / "toy")
+def test_one_adaptation_step_lowers_the_loss_and_moves_only_lora(tmp_path, tiny_dir, files, adapt_config):
     run = setup_adaptation(adapt_config(tiny_dir, files["corpus"], tmp_path / "out", steps=1, batch_size=4))
     task, lm = run.trainer.task, run.trainable.model.lm
     batch = SequenceStream(str(files["corpus"]), task.trainable.model.tokenizer, 24).next_batch(4)
@@ -33,8 +31,7 @@ def test_one_adaptation_step_lowers_the_loss_and_moves_only_lora(tmp_path, tiny_
     assert record["relu"] > 0 and record["loss"] > record["clm"]
 
 
-def test_relu_term_weight_enters_the_loss(tmp_path, tiny_dir):
-    files = write_toy(tmp_path / "toy")
+def test_relu_term_weight_enters_the_loss(tmp_path, tiny_dir, files, adapt_config):
     losses = []
     for i, weight in enumerate((0.0, 2.0)):
         config = adapt_config(tiny_dir, files["corpus"], tmp_path / f"out{i}", lambda_relu=weight)
@@ -47,8 +44,7 @@ def test_relu_term_weight_enters_the_loss(tmp_path, tiny_dir):
     assert weighted.item() == pytest.approx(m2["clm"] + 2.0 * m2["relu"])
 
 
-def test_mntp_trains_bidirectionally_on_masked_positions(tmp_path, tiny_dir):
-    files = write_toy(tmp_path / "toy")
+def test_mntp_trains_bidirectionally_on_masked_positions(tmp_path, tiny_dir, files, adapt_config):
     config = adapt_config(tiny_dir, files["corpus"], tmp_path / "out", variant="bi", objective="mntp",
                           mask_probability=0.3, steps=1)
     run = setup_adaptation(config)
@@ -66,8 +62,7 @@ def test_mntp_trains_bidirectionally_on_masked_positions(tmp_path, tiny_dir):
     assert json.loads((final / "csplade_config.json").read_text())["variant"] == "bi"
 
 
-def test_clm_adaptation_of_a_bi_encoder_trains_causally(tmp_path, tiny_dir):
-    files = write_toy(tmp_path / "toy")
+def test_clm_adaptation_of_a_bi_encoder_trains_causally(tmp_path, tiny_dir, files, adapt_config):
     run = setup_adaptation(adapt_config(tiny_dir, files["corpus"], tmp_path / "out", variant="bi"))
     model = run.trainable.model
     a = model.tokenize(["proteins regulate cell death"], "doc")
@@ -77,8 +72,7 @@ def test_clm_adaptation_of_a_bi_encoder_trains_causally(tmp_path, tiny_dir):
     assert run.trainable.export_config.variant == "bi"
 
 
-def test_gradient_checkpointing_gives_the_same_step(tmp_path, tiny_dir):
-    files = write_toy(tmp_path / "toy")
+def test_gradient_checkpointing_gives_the_same_step(tmp_path, tiny_dir, files, adapt_config):
     weights = []
     for flag in (False, True):
         run = setup_adaptation(adapt_config(tiny_dir, files["corpus"], tmp_path / f"gc{flag}", steps=1,

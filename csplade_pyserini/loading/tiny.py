@@ -1,4 +1,5 @@
-"""Tiny, randomly initialised causal LMs with in-process tokenizers (no downloads)."""
+"""Tiny, randomly initialised causal LMs with in-process tokenizers (no downloads): the models of smoke
+runs (``SMOKE=1`` recipes, ``csplade bench --smoke``) and of the unit tests."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,7 +3,7 @@ import pytest
 
 from csplade_pyserini.core.config import CspladeConfig
 from csplade_pyserini.core.inputs import InputBuilder
-from tiny import build_tokenizer
+from csplade_pyserini.loading.tiny import build_tokenizer
 
 TEXTS = ["proteins regulate cell death", "the dog", "gene expression changes during immune response"]
 
