@@ -22,7 +22,7 @@
 #
 # Variables (defaults): WORK=runs/adapt-corpus  BASE=smollm2-135m  MAX_DOCS=(all)  KEEP_TOP=3
 #   TOPICS/QRELS=(none: judged queries added to the training set)  DEV_TOPICS/DEV_QRELS=(none)
-#   DEV_QUERIES=100  DEV_DOCS=700  ADAPT_STEPS=150  STEPS=800  DEV_EVERY=100  BATCH=8  NEGATIVES=2
+#   DEV_QUERIES=100  DEV_DOCS=700  ADAPT_STEPS=150  STEPS=400  DEV_EVERY=100  BATCH=8  NEGATIVES=2
 #   DOC_LENGTH=128 (training)  SMOKE=1: a tiny random model, 2 steps per stage, to check the commands.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -51,7 +51,7 @@ KEEP_TOP=${KEEP_TOP:-3}
 DEV_QUERIES=${DEV_QUERIES:-100}
 DEV_DOCS=${DEV_DOCS:-700}
 ADAPT_STEPS=${ADAPT_STEPS:-150}
-STEPS=${STEPS:-800}
+STEPS=${STEPS:-400}
 DEV_EVERY=${DEV_EVERY:-100}
 BATCH=${BATCH:-8}
 NEGATIVES=${NEGATIVES:-2}

@@ -5,7 +5,8 @@
 #             "$PY" -m pyserini...
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
-# and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, finish_run.
+# and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, check_expected,
+# finish_run.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -71,6 +72,12 @@ run_shards() {
   done
   for i in "${pids[@]}"; do wait "$i" || failed=1; done
   return "$failed"
+}
+
+# check_expected RECIPE REPORT_JSON: compare a report with recipes/expected.yaml (smoke rows in smoke mode).
+check_expected() {
+  "$PY" -m csplade_pyserini check --recipe "$1" --report "$2" --expected recipes/expected.yaml \
+    --mode "$([ "$SMOKE" = 1 ] && echo smoke || echo full)"
 }
 
 # finish_run RUN: move the run file that a search wrote to RUN.tmp onto RUN, unless it is empty.

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Quickstart: BEIR SciFact (test) end to end with a CSPLADE encoder, next to BM25 on the same corpus.
+# Quickstart: BEIR SciFact (test) end to end with a CSPLADE encoder, next to BM25 and their fusion.
 #
-#   bash recipes/quickstart.sh [--force]
+#   bash recipes/quickstart.sh [--force] [--check]
 #
 # Sets up .venv (recipes/setup.sh), exports SciFact with ir_datasets, encodes the corpus into a
 # JsonVectorCollection, builds a Lucene impact index with Anserini, searches it with Pyserini's own
-# `python -m pyserini.search.lucene --impact --encoder csplade`, does the same with BM25, evaluates both
-# with `python -m pyserini.eval.trec_eval`, and prints nDCG@10, R@100, index size, mean non-zero terms
-# per document and query, and encoding time (also in $WORK/report.md and report.json).
+# `python -m pyserini.search.lucene --impact --encoder csplade`, does the same with BM25, fuses the two
+# runs with Pyserini's fusion (`csplade fuse`: the setting the encoder's recipe chose on dev; RRF k=60
+# for an encoder without one), evaluates all three with `python -m pyserini.eval.trec_eval`, and prints
+# nDCG@10, R@100, index size, mean non-zero terms per document and query, and encoding time (also in
+# $WORK/report.md and report.json). --check compares the table with recipes/expected.yaml.
 #
 # CPU only is fine: 15 minutes on 2 AVX512-BF16 cores (DTYPE=auto: bf16; 12 of them encoding 5,183
 # documents), about 50 on 2 AVX2-only cores (float32). Re-running reuses every
@@ -26,9 +28,11 @@
 #   CSPLADE_SKIP_SETUP=1 or PY=python   use an existing environment instead of .venv
 #   IR_DATASETS_HOME       where ir_datasets keeps its downloads (see recipes/common.sh)
 FORCE=0
+CHECK=0
 for arg in "$@"; do
   case $arg in
     --force) FORCE=1 ;;
+    --check) CHECK=1 ;;
     -h | --help) sed -n '2,/^FORCE=0/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "quickstart.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
@@ -57,31 +61,21 @@ mkdir -p "$WORK" "$RUNS"
 irds_home "$WORK"
 started=$SECONDS
 
-# Refuse to mix two encoders in one WORK directory.
-if [ -f "$EXPORT/export.json" ]; then
-  previous=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["encoder"])' \
-    "$EXPORT/export.json")
-  if [ "$previous" != "$ENCODER" ]; then
-    echo "quickstart.sh: $WORK was encoded with --encoder $previous; use --force or another WORK" >&2
-    exit 2
-  fi
-fi
-
-say "1/6 export $DATASET (topics, qrels, corpus) with ir_datasets"
+say "1/7 export $DATASET (topics, qrels, corpus) with ir_datasets"
 export_data "$DATASET" "$DATA" 20 300
 
-say "2/6 encode the corpus with $ENCODER (dtype $DTYPE) into $EXPORT"
-if [ ! -f "$EXPORT/vectors/part-00000-of-00001.jsonl" ]; then
-  "$PY" -m csplade_pyserini encode --encoder "$ENCODER" --corpus "$DATA/corpus" --output "$EXPORT" \
-    --device "$DEVICE" --dtype "$DTYPE" --batch-size "$BATCH_SIZE" \
-    ${DOC_MAX_LENGTH:+--doc-max-length "$DOC_MAX_LENGTH"} >&2
-fi
+say "2/7 encode the corpus with $ENCODER (dtype $DTYPE) into $EXPORT"
+# always called: a finished export made by this encoder, config and corpus is kept as it is; one made by
+# anything else is refused with one line (rerun with --force, or another WORK)
+"$PY" -m csplade_pyserini encode --encoder "$ENCODER" --corpus "$DATA/corpus" --output "$EXPORT" \
+  --device "$DEVICE" --dtype "$DTYPE" --batch-size "$BATCH_SIZE" \
+  ${DOC_MAX_LENGTH:+--doc-max-length "$DOC_MAX_LENGTH"} >&2
 
-say "3/6 build the Lucene impact index and the BM25 index (Anserini)"
+say "3/7 build the Lucene impact index and the BM25 index (Anserini)"
 [ -d "$INDEXES/csplade" ] || "$PY" -m csplade_pyserini index "$EXPORT" "$INDEXES/csplade" --quiet >&2
 [ -d "$INDEXES/bm25" ] || "$PY" -m csplade_pyserini index --bm25 "$DATA/corpus" "$INDEXES/bm25" --quiet >&2
 
-say "4/6 search: Pyserini with the CSPLADE query encoder, and BM25"
+say "4/7 search: Pyserini with the CSPLADE query encoder, and BM25"
 if [ ! -f "$RUNS/csplade.trec" ]; then
   CSPLADE_DTYPE=$DTYPE "$PY" -m pyserini.search.lucene --index "$INDEXES/csplade" --topics "$DATA/topics.tsv" \
     --output "$RUNS/csplade.trec.tmp" --impact --encoder "$ENCODER" --hits 1000 >&2
@@ -96,29 +90,45 @@ fi
 [ -f "$WORK/queries.jsonl" ] || "$PY" -m csplade_pyserini encode-queries --encoder "$ENCODER" \
   --topics "$DATA/topics.tsv" --output "$WORK/queries.jsonl" --device "$DEVICE" --dtype "$DTYPE" >&2
 
+say "5/7 fuse CSPLADE and BM25 with Pyserini's fusion"
+if [ ! -f "$RUNS/hybrid.trec" ]; then
+  if "$PY" -c 'import sys; from csplade_pyserini.loading.presets import find_preset as f
+p = f(sys.argv[1]); sys.exit(0 if p is not None and p.fusion else 1)' "$ENCODER"; then
+    SETTING=(--setting "$ENCODER")  # chosen on dev by the encoder's recipe
+  else
+    SETTING=(--method rrf --rrf-k 60)  # Pyserini's default
+  fi
+  "$PY" -m csplade_pyserini fuse --runs "$RUNS/csplade.trec" "$RUNS/bm25.trec" --output "$RUNS/hybrid.trec" \
+    "${SETTING[@]}" >&2
+fi
+FUSION=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["label"])' "$RUNS/hybrid.trec.json")
+
 REPORT=$WORK/report.md
 if [ -f "$REPORT" ] && [ "$REPORT" -nt "$RUNS/csplade.trec" ] && [ "$REPORT" -nt "$RUNS/bm25.trec" ] \
-   && [ "$REPORT" -nt "$WORK/queries.jsonl" ]; then
-  say "5-6/6 evaluated before (--force redoes every step)"
+   && [ "$REPORT" -nt "$WORK/queries.jsonl" ] && [ "$REPORT" -nt "$RUNS/hybrid.trec" ]; then
+  say "6-7/7 evaluated before (--force redoes every step)"
   cat "$REPORT"
+  [ "$CHECK" = 0 ] || check_expected quickstart "$WORK/report.json"
   exit 0
 fi
 
-say "5/6 evaluate with trec_eval"
-for run in csplade bm25; do
+say "6/7 evaluate with trec_eval"
+for run in csplade bm25 hybrid; do
   echo "== $run" >&2
   "$PY" -m pyserini.eval.trec_eval -c -m ndcg_cut.10 -m recall.100 "$DATA/qrels.txt" "$RUNS/$run.trec" \
     | grep -E '^(ndcg_cut_10|recall_100) ' >&2
 done
 
-say "6/6 summary ($(( SECONDS - started )) s so far)"
+say "7/7 summary ($(( SECONDS - started )) s so far)"
 "$PY" -m csplade_pyserini report --json "$WORK/report.json" --metrics nDCG@10 R@100 \
   --run name="CSPLADE ($(basename "$ENCODER"))" run="$RUNS/csplade.trec" qrels="$DATA/qrels.txt" \
         index="$INDEXES/csplade" export="$EXPORT" query-vectors="$WORK/queries.jsonl" \
   --run name=BM25 run="$RUNS/bm25.trec" qrels="$DATA/qrels.txt" index="$INDEXES/bm25" \
+  --run name="CSPLADE + BM25 ($FUSION)" run="$RUNS/hybrid.trec" qrels="$DATA/qrels.txt" \
   > "$REPORT.tmp"
 mv "$REPORT.tmp" "$REPORT"
 cat "$REPORT"
 echo "($DATASET, $(wc -l < "$DATA/topics.tsv") queries; $(( SECONDS - started )) s; files in $WORK."
 echo " index: size on disk; BM25's also stores positions, document vectors and the text. encode: the"
-echo " corpus encoding time, model loading excluded.)"
+echo " corpus encoding time, model loading excluded. CSPLADE + BM25: Pyserini's fusion of the two runs.)"
+[ "$CHECK" = 0 ] || check_expected quickstart "$WORK/report.json"

@@ -7,7 +7,7 @@
 Ships WORK/adapt/adapter (adaptation) and WORK/train/best (the contrastive adapter of the best dev step)
 as encoders/csplade-smollm2-135m/{adapt,train}, in bfloat16 (half the size; merged into the float base
 on load, so the encoding precision is unchanged), each naming its base portably (the base model's name,
-and ``../adapt``), and WORK/fusion.json (the fusion with BM25 chosen on dev) beside them.
+and ``../adapt``), and WORK/fusion.json (the fusion with BM25 chosen on dev) as the preset's ``fusion``.
 """
 from __future__ import annotations
 
@@ -64,9 +64,8 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
     size = sum((d / WEIGHTS).stat().st_size for d in (adapt, train)) / 2**20
     if size > MAX_MB:
         sys.exit(f"record_preset: adapters weigh {size:.1f} MB > {MAX_MB} MB")
-    fusion = json.loads((run / "fusion.json").read_text())
-    fusion.pop("qrels", None)
-    (folder / "fusion.json").write_text(json.dumps(fusion, indent=2) + "\n")
+    tuned = json.loads((run / "fusion.json").read_text())
+    fusion = {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")}
     best = json.loads((run / "train" / "best" / "best.json").read_text())
     metadata = {
         "recipe": "recipes/train-default.sh (recipes/adapt-corpus.sh on the SciFact corpus + SciFact train)",
@@ -77,7 +76,7 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
         "adapter_mb": round(size, 2),
         "best_dev_step": best,
         "dev_curve": dev_curve(run / "train"),
-        "fusion_chosen_on_dev": fusion["label"],
+        "fusion_grid_on_dev": tuned["grid"],
         "configs": {name: json.loads((run / name / f"{name}_config.json").read_text()) for name in ("adapt", "train")},
     }
     if seconds is not None:
@@ -89,6 +88,7 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
         "description": "Default CSPLADE encoder: SmolLM2-135M-Instruct + LoRA (adaptation, then contrastive "
                        "training with distillation on SciFact pseudo-queries + train); causal documents, "
                        "ECHO queries",
+        "fusion": fusion,  # with BM25: chosen on the dev queries by csplade fuse --tune
         "metadata": metadata,  # a new model: the previous one's scores no longer apply
     }
     preset.write_text(json.dumps(record, indent=2) + "\n")

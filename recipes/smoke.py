@@ -15,27 +15,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def make_model(directory: Path) -> Path:
+def make_model(directory: Path, hidden: int = 32) -> Path:
     """A tiny random encoder directory (written under a temporary name, then renamed)."""
+    from csplade_pyserini.formats.files import atomic_directory
     from csplade_pyserini.loading.tiny import save_tiny
 
     if directory.exists():
         return directory
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        save_tiny(staging, "llama", query_max_length=16, doc_max_length=64, doc_top_k=32)
-        staging.rename(directory)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with atomic_directory(directory) as staging:
+        save_tiny(staging, "llama", hidden=hidden, query_max_length=16, doc_max_length=64, doc_top_k=32)
     return directory
 
 
@@ -69,6 +63,7 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     model = commands.add_parser("model", help="write a tiny random encoder directory")
     model.add_argument("directory", type=Path)
+    model.add_argument("--hidden", type=int, default=32, help="width (bitsandbytes' 4-bit needs >= 64)")
     subset = commands.add_parser("subset", help="cut topics, qrels and corpus down to a smoke-sized slice")
     subset.add_argument("--data", type=Path, required=True)
     subset.add_argument("--output", type=Path, required=True)
@@ -76,7 +71,7 @@ def main() -> int:
     subset.add_argument("--docs", type=int, default=300)
     args = parser.parse_args()
     if args.command == "model":
-        print(make_model(args.directory))
+        print(make_model(args.directory, args.hidden))
     else:
         make_subset(args.data, args.output, args.queries, args.docs)
         print(args.output)

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Run the test suite (sets up .venv first if needed). Extra arguments go to pytest.
+# Lint and run the test suite (sets up .venv first if needed). Extra arguments go to pytest, e.g.
+#   bash recipes/test.sh -m "not integration"     # the fast unit tier (about a minute)
+#   bash recipes/test.sh -m integration           # JVM, real model, recipes, benchmark
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash recipes/setup.sh
+.venv/bin/ruff check csplade_pyserini tests recipes
 exec .venv/bin/python -m pytest "$@"

@@ -1,73 +1,87 @@
 """BenchConfig: every size the benchmark uses, saved in its JSON so a table says how it was made.
 
-Two presets: :meth:`BenchConfig.full` (the real model, sized to finish in about 20 minutes on two
-CPU cores) and :meth:`BenchConfig.smoke` (seconds on a tiny model: proves the pipeline end to end,
-its numbers mean nothing).
+Every field is a flag of ``csplade bench`` and a key of its ``--config`` file (:mod:`..options`). Two
+presets: :meth:`BenchConfig.full` (the defaults: the real model, sized to finish in about 20 minutes on
+two CPU cores) and :meth:`BenchConfig.smoke_test` (``--smoke``, :data:`SMOKE_SIZES`: seconds on a tiny
+model; proves the pipeline end to end, its numbers mean nothing).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.config import VARIANTS
 from ..errors import CspladeError
+from ..loading.presets import DEFAULT_PRESET, find_preset
+from ..loading.quantization import METHODS
+from ..options import option
 
 FAMILIES = ("throughput", "memory", "retrieval", "quantization")
-PRECISIONS = ("float32", "bfloat16", "int8", "bnb-int8", "bnb-int4", "torchao-int8wo")
+PRECISIONS = ("float32", "bfloat16", *METHODS)
 LLAMA3_VOCAB = 128256
+FALLBACK_MODEL = "smollm2-135m"
+SMOKE_SIZES: dict[str, Any] = dict(  # --smoke: every code path once, in seconds on a tiny model
+    smoke=True, batch_sizes=[1, 2], lengths=[16, 32], chunk_sizes=[None, 8], memory_lengths=[32, 128],
+    memory_vocabs=[32000, LLAMA3_VOCAB], memory_batch=2, memory_hidden=32, docs=40, queries=12, doc_length=32,
+    latency_queries=4, quant_docs=40, quant_queries=12, batch_size=8, prune_k=[None, 16])
+
+
+def default_model() -> str:
+    """The ``csplade`` preset when it exists, else the raw base model."""
+    return DEFAULT_PRESET if find_preset(DEFAULT_PRESET) is not None else FALLBACK_MODEL
 
 
 @dataclass
 class BenchConfig:
-    """What ``csplade bench`` measures, and on how much data.
+    """What ``csplade bench`` measures, and on how much data: one field per flag (``options``).
 
-    dtype: the precision of the main model (throughput, retrieval); ``auto`` = bf16 on CUDA or on a
-        CPU with native bf16, else float32.
-    repetitions: timed repetitions per figure (the median is reported), after one warm-up.
-    variants / batch_sizes / lengths: the encoding-throughput grid (synthetic documents of exactly
-        ``length`` tokens per copy); chunk_sizes: chunked-pooling chunk sizes timed (None = the
-        model's ``pool_chunk_size``).
-    memory_vocabs / memory_lengths / memory_batch: peak-memory grid on random 2-layer Llamas
-        (hidden ``memory_hidden``); a vocabulary of None means the model's own.
-    docs / queries: the effectiveness subset of ``dataset`` (at most ``queries`` queries, all their
-        relevant documents, then a seeded sample of the others up to ``docs``); doc_length: tokens
-        per document given to the encoder.
-    latency_queries: queries encoded one at a time for the query-encoding latency.
-    prune_k: query top-k pruning levels (None = all terms).
-    quant_docs / quant_queries: the (smaller) subset of the model-precision study.
-    precisions: model precisions compared (those that cannot run on ``device`` are listed as not
-        measured); coarse_scale: the coarse impact scale compared with the
-        model's ``weight_scale`` and with 8-bit and 4-bit impacts.
+    The throughput grid encodes synthetic documents of exactly ``length`` tokens per copy; the peak-memory
+    grid runs random 2-layer Llamas; the retrieval subset of ``dataset`` holds at most ``queries`` queries,
+    all their relevant documents, then a seeded sample of the others up to ``docs``; the precision study
+    uses its own smaller subset. Precisions that cannot run on ``device`` are listed as not measured.
+    Names outside a closed set (parts, variants, precisions) are checked by :meth:`validate`, so a bad one
+    is the same one-line error from a flag and from a ``--config`` file.
     """
 
-    model: str = "csplade"
-    dataset: str = "beir/scifact/test"
-    device: str = "cpu"
-    dtype: str = "auto"
-    threads: int | None = None
-    repetitions: int = 3
-    seed: int = 0
-    batch_size: int = 16
-    families: list[str] = field(default_factory=lambda: list(FAMILIES))
-    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
-    batch_sizes: list[int] = field(default_factory=lambda: [1, 4])
-    lengths: list[int] = field(default_factory=lambda: [128, 512])
-    chunk_sizes: list[int | None] = field(default_factory=lambda: [None, 128])
-    memory_vocabs: list[int | None] = field(default_factory=lambda: [None, LLAMA3_VOCAB])
-    memory_lengths: list[int] = field(default_factory=lambda: [128, 512])
-    memory_batch: int = 4
-    memory_hidden: int = 64
-    docs: int = 500
-    queries: int = 300
-    doc_length: int = 128
-    latency_queries: int = 64
-    prune_k: list[int | None] = field(default_factory=lambda: [None, 64, 32, 16])
-    quant_docs: int = 100
-    quant_queries: int = 50
-    precisions: list[str] = field(default_factory=lambda: list(PRECISIONS))
-    coarse_scale: float = 10.0
-    smoke: bool = False
+    model: str = option("csplade", "model directory, preset or hub id (smollm2-135m when the csplade preset "
+                        "is missing)", flags=["--encoder"])
+    dataset: str = option("beir/scifact/test", "ir_datasets id")
+    device: str = option("cpu", "cpu, cuda or cuda:N")
+    dtype: str = option("auto", "precision of the main model (auto = bf16 on CUDA or a CPU with native bf16, "
+                        "else float32)")
+    threads: int | None = option(None, "torch threads (default: torch's)")
+    repetitions: int = option(3, "timed repetitions per figure (the median is reported), after one warm-up")
+    seed: int = option(0, "seed of the document sample")
+    batch_size: int = option(16, "encoding batch size of the retrieval parts")
+    families: list[str] = option(list(FAMILIES), f"parts to run: {' '.join(FAMILIES)}", flags=["--parts"],
+                                 metavar="PART")
+    variants: list[str] = option(list(VARIANTS), f"throughput variants: {' '.join(VARIANTS)}",
+                                 metavar="VARIANT")
+    batch_sizes: list[int] = option([1, 4], "throughput batch sizes", metavar="N")
+    lengths: list[int] = option([128, 512], "throughput document lengths in tokens", metavar="TOKENS")
+    chunk_sizes: list[int | None] = option([None, 128], "chunked-pooling chunk sizes timed ('model' = the "
+                                           "model's pool_chunk_size)", none="model", metavar="SIZE")
+    memory_vocabs: list[int | None] = option([None, LLAMA3_VOCAB], "peak-memory vocabulary sizes ('model' = "
+                                             "the model's)", none="model", metavar="VOCAB")
+    memory_lengths: list[int] = option([128, 512], "peak-memory lengths in tokens", metavar="TOKENS")
+    memory_batch: int = option(4, "peak-memory batch size")
+    memory_hidden: int = option(64, "hidden size of the peak-memory models")
+    docs: int = option(500, "documents in the retrieval subset")
+    queries: int = option(300, "queries in the retrieval subset (at most)")
+    doc_length: int = option(128, "tokens per document for the encoder")
+    latency_queries: int = option(64, "queries encoded one by one for the query latency")
+    prune_k: list[int | None] = option([None, 64, 32, 16], "query top-k pruning levels ('all' = no pruning)",
+                                       none="all", metavar="K")
+    quant_docs: int = option(100, "documents in the precision-study subset")
+    quant_queries: int = option(50, "queries in the precision-study subset (at most)")
+    precisions: list[str] = option(list(PRECISIONS), "model precisions of the quantization study: "
+                                   f"{' '.join(PRECISIONS)}", metavar="PRECISION")
+    coarse_scale: float = option(10.0, "the coarse impact scale compared with the model's weight_scale and "
+                                 "with 8-bit and 4-bit impacts")
+    smoke: bool = option(False, "tiny sizes (every part runs in about a minute; its numbers only show that "
+                         "it runs); size flags still apply")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -106,12 +120,7 @@ class BenchConfig:
     @classmethod
     def smoke_test(cls, **changes: Any) -> "BenchConfig":
         """Tiny sizes: every code path once, in seconds on a tiny model."""
-        sizes: dict[str, Any] = dict(
-            smoke=True, batch_sizes=[1, 2], lengths=[16, 32], chunk_sizes=[None, 8], memory_lengths=[32, 128],
-            memory_vocabs=[32000, LLAMA3_VOCAB],
-            memory_batch=2, memory_hidden=32, docs=40, queries=12, doc_length=32, latency_queries=4,
-            quant_docs=40, quant_queries=12, batch_size=8, prune_k=[None, 16])
-        return cls(**{**sizes, **changes})
+        return cls(**{**copy.deepcopy(SMOKE_SIZES), **changes})
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

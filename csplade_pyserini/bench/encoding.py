@@ -6,8 +6,8 @@ from typing import Any, Sequence
 import torch
 from tqdm import tqdm
 
-from ..formats.corpus import Document
 from ..core.model import CspladeModel, SparseVector
+from ..formats.corpus import Document
 from .timing import median, repeat, timed
 
 

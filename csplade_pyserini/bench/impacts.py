@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..core.model import CspladeModel, SparseVector
 from ..core.terms import impact_vector
 
+
 def at_scale(model: CspladeModel, vector: SparseVector, scale: float) -> dict[str, int]:
     return impact_vector(vector[0], vector[1], model.vocabulary, scale)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.config import CspladeConfig
+from ..encode.collection import ExportInfo, ShardWriter
+from ..evaluate.trec_eval import trec_eval
 from ..formats.corpus import Document
 from ..formats.files import atomic_text
-from ..evaluate.trec_eval import trec_eval
-from ..encode.collection import ExportInfo, ShardWriter
 from ..index.lucene import build_index
 from .parallel import in_parallel
 from .timing import median, timed

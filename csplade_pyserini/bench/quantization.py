@@ -1,44 +1,31 @@
-"""Model precision study: nDCG@10, encoding speed and weight memory per precision, on one subset.
+"""Model precision study on a subset: nDCG@10, encoding speed and weight memory per precision.
 
-CPU: float32, bfloat16 and int8 (torch dynamic quantisation of every Linear layer, as
-``--dtype int8``). GPU: float32, bfloat16, bitsandbytes 8-bit and 4-bit (NF4) and torchao int8
-weight-only, each through ``from_pretrained(quantization_config=...)``. A precision that cannot run
-here becomes a row saying why, never a number.
+float32, bfloat16 and every quantization method of ``--dtype`` (torch, bitsandbytes, torchao: see
+:mod:`csplade_pyserini.loading.quantization`), each loaded through :func:`load_model`, the index built
+with the quantized model (the paper's protocol). A method that cannot run here becomes a row with the
+library's reason, never a number. Ratios are against bfloat16, measured in the same run.
+(``recipes/quantization.sh`` runs the same comparison on a whole corpus.)
 """
 from __future__ import annotations
 
 import gc
-import importlib.util
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
-from ..loading.load import load_model
 from ..core.model import CspladeModel
+from ..errors import CspladeError
 from ..evaluate.report import directory_bytes
+from ..loading.load import load_model
 from .encoding import encode_documents, encode_queries
 from .impacts import at_scale
 from .lucene import build_indexes, evaluate_runs, search_impact, write_collection
 from .subset import Subset
 
 MIB = 1024 * 1024
-GPU_ONLY = {"bnb-int8": "bitsandbytes", "bnb-int4": "bitsandbytes", "torchao-int8wo": "torchao"}
-
-
-def unavailable(precision: str, device: str) -> str | None:
-    """Why ``precision`` cannot be measured on ``device`` (None if it can)."""
-    on_gpu = device.startswith("cuda")
-    if precision in GPU_ONLY:
-        if not on_gpu:
-            return "GPU-only, not measured"
-        if importlib.util.find_spec(GPU_ONLY[precision]) is None:
-            return f"needs {GPU_ONLY[precision]}, not installed"
-    if precision == "int8" and on_gpu:
-        return "CPU-only (torch dynamic quantisation), not measured on a GPU"
-    return None
+REFERENCE = "bfloat16"
 
 
 def weight_bytes(module: torch.nn.Module) -> int:
@@ -62,39 +49,11 @@ def weight_bytes(module: torch.nn.Module) -> int:
     return total
 
 
-def quantization_config(precision: str):
-    from transformers import BitsAndBytesConfig, TorchAoConfig
-
-    if precision == "bnb-int8":
-        return BitsAndBytesConfig(load_in_8bit=True)
-    if precision == "bnb-int4":
-        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                  bnb_4bit_compute_dtype=torch.bfloat16)
-    from torchao.quantization import Int8WeightOnlyConfig
-
-    return TorchAoConfig(quant_type=Int8WeightOnlyConfig())
-
-
-def load_quantized(name: str, precision: str, device: str, **overrides: Any) -> CspladeModel:
-    """A GPU model quantised at load time: the merged bf16 model is saved and reloaded with the config."""
-    from transformers import AutoModelForCausalLM
-
-    base = load_model(name, device="cpu", dtype="bfloat16", **overrides)
-    with tempfile.TemporaryDirectory(prefix="csplade-bench-") as tmp:
-        base.save(tmp)
-        lm = AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.bfloat16, device_map={"": device},
-                                                  quantization_config=quantization_config(precision))
-    return CspladeModel(lm.eval(), base.tokenizer, base.config)
-
-
 def load_precision(name: str, precision: str, device: str, **overrides: Any) -> tuple[CspladeModel, int]:
     """The model at ``precision`` and its weight memory in bytes (GPU: allocated by the load)."""
     on_gpu = device.startswith("cuda")
     before = torch.cuda.memory_allocated(device) if on_gpu else 0
-    if precision in GPU_ONLY:
-        model = load_quantized(name, precision, device, **overrides)
-    else:
-        model = load_model(name, device=device, dtype=precision, **overrides)
+    model = load_model(name, device=device, dtype=precision, **overrides)
     used = torch.cuda.memory_allocated(device) - before if on_gpu else weight_bytes(model.lm)
     return model, used
 
@@ -145,15 +104,15 @@ def run_quantization(model_name: str, precisions: list[str], device: str, subset
     rows = []
     encoded = {}
     for precision in precisions:
-        reason = unavailable(precision, device)
-        if reason is not None:
-            rows.append({"precision": precision, "measured": False, "reason": reason})
-            continue
         started = time.perf_counter()
         model_and_memory = loaded(precision)
         load_s = None
         if model_and_memory is None:
-            model_and_memory = load_precision(model_name, precision, device, **overrides)
+            try:
+                model_and_memory = load_precision(model_name, precision, device, **overrides)
+            except CspladeError as exc:
+                rows.append({"precision": precision, "measured": False, "reason": str(exc)})
+                continue
             load_s = time.perf_counter() - started
         model, memory = model_and_memory
         row = {"precision": precision, "measured": True, "weights_mib": memory / MIB, "load_s": load_s}
@@ -172,10 +131,10 @@ def run_quantization(model_name: str, precisions: list[str], device: str, subset
     scores = score_precisions(encoded, subset, workdir, repetitions) if encoded else {}
     for row in rows:
         row.update(scores.get(row["precision"], {}))
-    reference = next((r for r in rows if r.get("measured") and r["precision"] == "float32"), None)
+    reference = next((r for r in rows if r.get("measured") and r["precision"] == REFERENCE), None)
     for row in rows:
         if row.get("measured") and reference is not None:
-            row["speed_vs_float32"] = row["docs_per_s"] / reference["docs_per_s"]
-            row["ndcg_delta_vs_float32"] = row["ndcg@10"] - reference["ndcg@10"]
-            row["memory_vs_float32"] = row["weights_mib"] / reference["weights_mib"]
+            row["speed_vs_bf16"] = row["docs_per_s"] / reference["docs_per_s"]
+            row["ndcg_delta_vs_bf16"] = row["ndcg@10"] - reference["ndcg@10"]
+            row["memory_vs_bf16"] = row["weights_mib"] / reference["weights_mib"]
     return {"subset": subset.describe(), "rows": rows}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..evaluate.tables import markdown_table
+
 NA = "—"
 
 
@@ -19,9 +21,8 @@ def ratio(value: float | None) -> str:
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    """A Markdown table ending in a newline (the sections are joined with blank lines)."""
+    return markdown_table(header, rows) + "\n"
 
 
 def header(results: dict[str, Any]) -> str:
@@ -163,13 +164,14 @@ def quantization_section(data: dict[str, Any]) -> str:
             rows.append([r["precision"], r["reason"]] + [NA] * 6)
             continue
         rows.append([r["precision"], num(r["docs_per_s"], 2), num(r["tokens_per_s"], 0),
-                     ratio(r.get("speed_vs_float32")), num(r["weights_mib"], 1),
-                     ratio(r.get("memory_vs_float32")), num(r["ndcg@10"], 4),
-                     num(r.get("ndcg_delta_vs_float32"), 4)])
+                     ratio(r.get("speed_vs_bf16")), num(r["weights_mib"], 1),
+                     ratio(r.get("memory_vs_bf16")), num(r["ndcg@10"], 4),
+                     num(r.get("ndcg_delta_vs_bf16"), 4)])
     return (f"## 5. Quantization\n\n### 5a. Model precision ({subset_text(data['subset'])})\n\n"
-            "Weights = bytes of the model's tensors (GPU: memory allocated by loading); int8 = torch dynamic "
-            "quantisation of every Linear layer.\n\n"
-            + table(["precision", "docs/s", "tokens/s", "speed vs fp32", "weights MiB", "memory vs fp32",
+            "Weights = bytes of the model's tensors (GPU: memory allocated by loading); the quantization methods "
+            "are those of `--dtype` (the LM head stays in the float dtype); ratios and deltas are against "
+            "bfloat16 in this run.\n\n"
+            + table(["precision", "docs/s", "tokens/s", "speed vs bf16", "weights MiB", "memory vs bf16",
                      "nDCG@10", "Δ nDCG@10"], rows))
 
 

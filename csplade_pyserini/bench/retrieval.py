@@ -11,13 +11,12 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from ..errors import CspladeError
 from ..core.model import CspladeModel, SparseVector
+from ..errors import CspladeError
 from ..evaluate.report import directory_bytes
 from .encoding import encode_documents, encode_queries, query_latency
 from .impacts import at_scale, max_normalised, max_weight, pruned
-from .lucene import (build_indexes, evaluate_runs, search_bm25, search_impact,
-                     write_collection)
+from .lucene import build_indexes, evaluate_runs, search_bm25, search_impact, write_collection
 from .subset import Subset
 
 MIB = 1024 * 1024

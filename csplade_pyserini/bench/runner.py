@@ -10,11 +10,10 @@ from typing import Any
 
 import torch
 
+from ..core.model import CspladeModel
 from ..formats.files import atomic_text
 from ..loading.load import load_model, parse_device
-from ..core.model import CspladeModel
 from ..loading.precision import resolve_precision
-from ..loading.presets import DEFAULT_PRESET, find_preset
 from .config import BenchConfig
 from .machine import machine_info
 from .memory import run_memory
@@ -23,13 +22,6 @@ from .report import render
 from .retrieval import run_retrieval
 from .subset import Subset, export_dataset, make_subset
 from .throughput import run_throughput
-
-FALLBACK_MODEL = "smollm2-135m"
-
-
-def default_model() -> str:
-    """The ``csplade`` preset when it exists, else the raw base model."""
-    return DEFAULT_PRESET if find_preset(DEFAULT_PRESET) is not None else FALLBACK_MODEL
 
 
 def log(message: str) -> None:
@@ -89,7 +81,7 @@ def run_benchmark(config: BenchConfig, output: Path, workdir: Path) -> dict[str,
     if "memory" in parts:
         log("peak memory (one process per configuration)")
         vocabs = [v or len(model.vocabulary) for v in config.memory_vocabs]
-        dtype = precision if precision != "int8" else "float32"
+        dtype = precision if precision in ("float32", "bfloat16", "float16") else "float32"
         done("memory", run_memory(vocabs, config.memory_lengths, config.memory_batch, config.memory_hidden,
                                   model.config.pool_chunk_size, dtype, device, config.repetitions,
                                   workers=2 if config.smoke else 1))

@@ -11,11 +11,11 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..errors import CspladeError
 from ..formats.corpus import Document, read_corpus
 from ..formats.files import atomic_text
-from ..formats.trec import read_qrels, read_topics, write_qrels, write_topics
 from ..formats.irds import CORPUS_FILE, export_corpus, export_qrels, export_topics
-from ..errors import CspladeError
+from ..formats.trec import read_qrels, read_topics, write_qrels, write_topics
 
 
 @dataclass

@@ -2,18 +2,19 @@
 
 Sub-command modules register their parsers without importing torch, so ``csplade --help`` is fast;
 each one's ``run(args)`` does the work. A :class:`CspladeError` becomes one line on stderr and exit
-code 2.
+code 2; SIGTERM unwinds like Ctrl-C.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from ..errors import CspladeError
 
 COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "inspect", "index",
-                   "fuse", "report", "bench")
+                   "fuse", "report", "check", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,18 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "train -> encode -> export -> index -> search -> evaluate.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        module.register(commands)
+        importlib.import_module(f"{__package__}.{name}").register(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.run(args) or 0)
     except CspladeError as exc:
@@ -43,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"csplade {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C (child processes stopped, temporary files removed), then exits 143."""
+    print("csplade: terminated", file=sys.stderr)
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

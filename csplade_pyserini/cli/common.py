@@ -1,35 +1,78 @@
-"""Options shared by the commands that load an encoder."""
+"""Settings shared by the commands that load an encoder (encode, encode-queries, inspect), and the checks
+every command's numeric settings go through where they are parsed.
+
+:class:`EncoderOptions` is a settings dataclass like every command's (:mod:`csplade_pyserini.options`
+turns it into flags): a command's own settings extend it. Its CspladeConfig fields (``--doc-top-k``...)
+override the encoder's saved config; they are checked before any model is loaded.
+"""
 from __future__ import annotations
 
-import argparse
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.config import VARIANTS, CspladeConfig
+from ..errors import CspladeError
+from ..options import option
 
 
-def add_model_options(parser: argparse.ArgumentParser, default: str | None = "csplade") -> None:
-    group = parser.add_argument_group("encoder")
-    group.add_argument("--encoder", "--model", dest="encoder", default=default, required=default is None,
-                       help="model directory, preset name from encoders/, or Hugging Face id (default: %(default)s)")
-    group.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N")
-    group.add_argument("--dtype", default="float32",
-                       help="float32 (default), bfloat16, float16, int8 (CPU dynamic quantisation), auto "
-                            "(bf16 on CUDA or a CPU with native bf16, else float32)")
-    group.add_argument("--variant", choices=("causal", "echo", "bi"), help="override the encoder's variant")
-    group.add_argument("--query-variant", choices=("causal", "echo"), help="override the query side's variant")
-    group.add_argument("--query-max-length", type=int)
-    group.add_argument("--doc-max-length", type=int)
-    group.add_argument("--query-top-k", type=int)
-    group.add_argument("--doc-top-k", type=int)
-    group.add_argument("--weight-scale", type=float, help="impact = round(weight * scale)")
+@dataclass
+class EncoderOptions:
+    """Which encoder, where, in which precision, and overrides of its CspladeConfig."""
+
+    encoder: str = option("csplade", "model directory, preset name from encoders/, or Hugging Face id",
+                          flags=("--model",))
+    device: str = option("cpu", "cpu, cuda, cuda:N")
+    dtype: str = option("float32", "float32, bfloat16, float16, int8 (CPU dynamic quantisation), auto "
+                                   "(bf16 on CUDA or a CPU with native bf16, else float32)")
+    variant: str | None = option(None, "override the encoder's variant", choices=VARIANTS)
+    query_variant: str | None = option(None, "override the query side's variant", choices=("causal", "echo"))
+    query_max_length: int | None = option(None, "override: tokens per query, prefix and specials included")
+    doc_max_length: int | None = option(None, "override: tokens per document, prefix and specials included")
+    query_top_k: int | None = option(None, "override: keep the k largest query weights")
+    doc_top_k: int | None = option(None, "override: keep the k largest document weights")
+    weight_scale: float | None = option(None, "override: impact = round(weight * scale)")
+
+    def validate(self) -> None:
+        require(self, "encoder")
+        CspladeConfig(**self.overrides())  # out-of-range values fail here, before a model is loaded
+
+    def overrides(self) -> dict[str, Any]:
+        """The CspladeConfig fields given (they replace the encoder's saved values)."""
+        names = {f.name for f in dataclasses.fields(CspladeConfig)}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(EncoderOptions)
+                if f.name in names and getattr(self, f.name) is not None}
+
+    def precision(self) -> str:
+        """What ``--dtype`` means on this machine (``auto`` resolved)."""
+        from ..loading.load import parse_device
+        from ..loading.precision import resolve_precision
+
+        return resolve_precision(self.dtype, parse_device(self.device))
+
+    def load(self):
+        """The :class:`CspladeModel` these options name."""
+        from transformers.utils import logging as hf_logging
+
+        from ..loading.load import load_model
+
+        hf_logging.disable_progress_bar()  # loading bars would bury the command's own output
+        return load_model(self.encoder, device=self.device, dtype=self.dtype, **self.overrides())
 
 
-OVERRIDES = ("variant", "query_variant", "query_max_length", "doc_max_length", "query_top_k", "doc_top_k", "weight_scale")
+def require(settings: Any, *names: str) -> None:
+    """One line naming the first of ``names`` that was not given."""
+    for name in names:
+        if not getattr(settings, name):
+            raise CspladeError(f"--{flag(name)} is required")
 
 
-def load_from_args(args: argparse.Namespace):
-    from transformers.utils import logging as hf_logging
+def at_least(settings: Any, name: str, minimum: int) -> None:
+    """One line naming the option when a numeric setting is below ``minimum``."""
+    value = getattr(settings, name)
+    if value < minimum:
+        raise CspladeError(f"--{flag(name)} must be >= {minimum}, got {value}")
 
-    from ..loading.load import load_model
 
-    hf_logging.disable_progress_bar()  # loading bars would bury the command's own output
-
-    overrides = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name, None) is not None}
-    return load_model(args.encoder, device=args.device, dtype=args.dtype, **overrides)
+def flag(name: str) -> str:
+    return name.replace("_", "-")

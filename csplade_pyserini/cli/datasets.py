@@ -22,7 +22,8 @@ def register(commands) -> None:
     qrels.add_argument("--output", required=True, help="qrels file")
     qrels.set_defaults(run=run_qrels)
 
-    corpus = commands.add_parser("corpus", help="write a dataset's (or a local corpus's) documents as corpus JSONL",
+    corpus = commands.add_parser("corpus",
+                                 help="write a dataset's (or a local corpus's) documents as corpus JSONL",
                                  description="Write DIR/docs.jsonl ({id, contents}; contents = title + ' ' + "
                                              "text) for `csplade encode` and `csplade index --bm25`, from an "
                                              "ir_datasets id or a local JSONL/TSV corpus (title/text fields "

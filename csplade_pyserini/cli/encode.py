@@ -1,41 +1,66 @@
-"""``csplade encode``: corpus JSONL/TSV -> JsonVectorCollection shard."""
+"""``csplade encode``: corpus JSONL/TSV -> JsonVectorCollection shard.
+
+Before the model is loaded, the whole corpus is read once (FILE:LINE errors for bad lines and ids) and
+an existing ``--output`` must have been made with the same encoder, config, dtype and corpus (else one
+line says what differs; ``--force`` discards it).
+"""
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
-from .common import add_model_options, load_from_args
+from .. import options
+from ..errors import CspladeError
+from ..options import option
+from .common import EncoderOptions, at_least, require
+
+
+@dataclass
+class EncodeSettings(EncoderOptions):
+    corpus: str = option("", "corpus JSONL/TSV file (or .gz) or a directory of them")
+    output: str = option("", "export directory (its vectors/ is the JsonVectorCollection)")
+    shard_id: int = option(0, "the shard to encode: documents i with i % shard_num == shard_id")
+    shard_num: int = option(1, "shards the corpus is split into")
+    batch_size: int = option(16, "documents per forward pass")
+    gzip: bool = option(False, "write .jsonl.gz")
+    force: bool = option(False, "encode the shard again; discard an export made with other settings")
+    id_field: str | None = option(None, "JSONL id field (default: id, _id, docid or doc_id)")
+    fields: list[str] | None = option(None, "JSONL text fields joined by a space (default: contents, else "
+                                            "title + text)")
+
+    def validate(self) -> None:
+        super().validate()
+        require(self, "corpus", "output")
+        at_least(self, "shard_num", 1)
+        at_least(self, "batch_size", 1)
+        if not 0 <= self.shard_id < self.shard_num:
+            raise CspladeError(f"--shard-id must be in [0, --shard-num {self.shard_num}), "
+                               f"got {self.shard_id}")
 
 
 def register(commands) -> None:
     parser = commands.add_parser("encode", help="encode a corpus into a JsonVectorCollection",
-                                 description=__doc__)
-    parser.add_argument("--corpus", required=True, help="corpus JSONL/TSV file (or .gz) or a directory of them")
-    parser.add_argument("--output", required=True, help="output directory (the JsonVectorCollection)")
-    parser.add_argument("--shard-id", type=int, default=0)
-    parser.add_argument("--shard-num", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
-    parser.add_argument("--force", action="store_true", help="re-encode a shard that is already complete")
-    parser.add_argument("--id-field", help="JSONL id field (default: id, _id, docid or doc_id)")
-    parser.add_argument("--fields", nargs="+", help="JSONL text fields joined by a space "
-                                                    "(default: contents, else title + text)")
-    add_model_options(parser)
-    parser.set_defaults(run=run)
+                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    options.add_arguments(parser, EncodeSettings)
+    parser.set_defaults(run=lambda args: run(options.from_args(EncodeSettings, args)))
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..formats.corpus import corpus_files
-    from ..encode.corpus import ExportInfo, encode_corpus
-    from ..errors import CspladeError
+def run(settings: EncodeSettings) -> int:
+    from ..encode.collection import ExportInfo
+    from ..encode.corpus import check_corpus, check_export, encode_corpus
+    from ..encode.identity import corpus_identity
+    from ..formats.files import check_output_directory, portable_reference
 
-    if args.shard_num < 1 or not 0 <= args.shard_id < args.shard_num:
-        raise CspladeError(f"--shard-id must be in [0, --shard-num), got {args.shard_id} of {args.shard_num}")
-    corpus_files(args.corpus)  # fail on a missing corpus before loading the model
-    model = load_from_args(args)
-    info = ExportInfo(encoder=args.encoder, corpus=str(args.corpus), shard_num=args.shard_num,
-                      compress=args.gzip, dtype=args.dtype, batch_size=args.batch_size)
-    path = encode_corpus(model, args.corpus, args.output, info, shard_id=args.shard_id,
-                         batch_size=args.batch_size, force=args.force, id_field=args.id_field,
-                         text_fields=tuple(args.fields) if args.fields else None)
+    check_output_directory(settings.output)
+    fields = tuple(settings.fields) if settings.fields else None
+    check_corpus(settings.corpus, settings.id_field, fields)
+    info = ExportInfo.describe(portable_reference(settings.encoder, settings.output),
+                               corpus_identity(settings.corpus, settings.output), settings.shard_num,
+                               settings.gzip, settings.precision(), settings.batch_size)
+    check_export(settings.output, info, settings.shard_id, settings.force)  # before the model is loaded
+    path = encode_corpus(settings.load(), settings.corpus, settings.output, info, shard_id=settings.shard_id,
+                         batch_size=settings.batch_size, force=settings.force, id_field=settings.id_field,
+                         text_fields=fields)
     print(path)
     return 0
+

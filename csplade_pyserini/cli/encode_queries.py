@@ -8,29 +8,44 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
-from .common import add_model_options, load_from_args
+from .. import options
+from ..options import option
+from .common import EncoderOptions, at_least, require
+
+
+@dataclass
+class EncodeQueriesSettings(EncoderOptions):
+    topics: str = option("", "topics: qid<TAB>text TSV (csplade topics) or JSONL")
+    output: str = option("", "query-vector JSONL to write")
+    batch_size: int = option(32, "queries per forward pass")
+
+    def validate(self) -> None:
+        super().validate()
+        require(self, "topics", "output")
+        at_least(self, "batch_size", 1)
 
 
 def register(commands) -> None:
     parser = commands.add_parser("encode-queries", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                  help="encode topics into a query-vector JSONL for Pyserini")
-    parser.add_argument("--topics", required=True, help="topics: qid<TAB>text TSV (csplade topics) or JSONL")
-    parser.add_argument("--output", required=True, help="query-vector JSONL to write")
-    parser.add_argument("--batch-size", type=int, default=32)
-    add_model_options(parser)
-    parser.set_defaults(run=run)
+    options.add_arguments(parser, EncodeQueriesSettings)
+    parser.set_defaults(run=lambda args: run(options.from_args(EncodeQueriesSettings, args)))
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..formats.trec import read_topics
-    from ..errors import CspladeError
+def run(settings: EncodeQueriesSettings) -> int:
     from ..encode.queries import encode_topics
+    from ..errors import CspladeError
+    from ..formats.files import check_output_file
+    from ..formats.trec import read_topics
 
-    topics = read_topics(args.topics)  # a bad topics file fails before the model loads
+    check_output_file(settings.output)
+    topics = read_topics(settings.topics)  # a bad topics file fails before the model loads
     if not topics:
-        raise CspladeError(f"{args.topics}: no topics")
-    count = encode_topics(load_from_args(args), topics, args.output, args.batch_size)
-    print(f"{args.output}: {count} queries", file=sys.stderr)
-    print(args.output)
+        raise CspladeError(f"{settings.topics}: no topics")
+    count = encode_topics(settings.load(), topics, settings.output, settings.batch_size)
+    print(f"{settings.output}: {count} queries", file=sys.stderr)
+    print(settings.output)
     return 0

@@ -2,7 +2,9 @@
 
 With ``--tune --qrels DEV_QRELS`` every setting of a small grid (RRF k, min-max interpolation alpha) is
 scored on dev queries, the table printed, the best setting written as ``OUTPUT.json`` and applied.
-Apply a setting chosen on dev to test runs with ``--setting OUTPUT.json`` (or the flags).
+Apply a setting chosen on dev to test runs with ``--setting OUTPUT.json`` or ``--setting PRESET`` (a
+preset records the setting its recipe chose on dev), or the flags. ``OUTPUT.json`` always says what was
+applied.
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ class FuseSettings:
     grid_rrf_ks: list[int] = option([10, 30, 60, 100], "--tune: the RRF k values tried")
     grid_alphas: list[float] = option([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
                                       "--tune: the min-max interpolation alphas tried")
-    setting: str | None = option(None, "a setting chosen before (the OUTPUT.json of a --tune run)")
+    setting: str | None = option(None, "a setting chosen before: the OUTPUT.json of a --tune run, or a preset "
+                                       "name (its 'fusion', chosen on dev by its recipe)")
 
     def validate(self) -> None:
         from ..errors import CspladeError
@@ -50,10 +53,27 @@ def register(commands) -> None:
     parser.set_defaults(run=lambda args: run(options.from_args(FuseSettings, args)))
 
 
-def run(settings: FuseSettings) -> int:
+def saved_setting(name: str):
+    """The fusion setting of a ``--tune`` output file or of a preset."""
     from pathlib import Path
 
     from ..errors import CspladeError
+    from ..loading.presets import find_preset
+    from ..search.fusion import Fusion
+
+    preset = None if Path(name).is_file() else find_preset(name)
+    if preset is not None and preset.fusion is None:
+        raise CspladeError(f"preset {name!r} ({preset.path}) records no fusion setting")
+    try:
+        saved = preset.fusion if preset is not None else json.loads(Path(name).read_text())
+        return Fusion(saved["method"], saved["alpha"], saved["rrf_k"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CspladeError(f"{name}: not a fusion setting ({exc})") from None
+
+
+def run(settings: FuseSettings) -> int:
+    from pathlib import Path
+
     from ..formats.files import write_json
     from ..search.fusion import Fusion, fuse, grid, tune
 
@@ -68,14 +88,12 @@ def run(settings: FuseSettings) -> int:
                    {**best.to_dict(), "label": best.label, "dev_ndcg10": score, "qrels": settings.qrels,
                     "grid": [{**f.to_dict(), "dev_ndcg10": s} for f, s in results]})
     elif settings.setting:
-        try:
-            saved = json.loads(Path(settings.setting).read_text())
-            best = Fusion(saved["method"], saved["alpha"], saved["rrf_k"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CspladeError(f"{settings.setting}: not a fusion setting ({exc})") from None
+        best = saved_setting(settings.setting)
     else:
         best = Fusion(settings.method, settings.alpha, settings.rrf_k)
     fuse(settings.runs, output, best, settings.depth, settings.k)
+    if not settings.tune:  # what was applied, beside the run (a --tune run wrote the grid there)
+        write_json(output.with_name(output.name + ".json"), {**best.to_dict(), "label": best.label})
     print(f"{output}: {best.label}", file=sys.stderr)
     print(output)
     return 0

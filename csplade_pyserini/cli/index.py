@@ -5,32 +5,47 @@ validates every line, builds under a temporary name and fails unless Anserini in
 """
 from __future__ import annotations
 
-import argparse
 import sys
+from dataclasses import dataclass
+
+from .. import options
+from ..options import option
+from .common import at_least
+
+
+@dataclass
+class IndexSettings:
+    source: str = option("", "JsonVectorCollection directory or file (with --bm25: corpus JSONL directory or "
+                             "file with id + contents)", positional=True)
+    index: str = option("", "index directory to create", positional=True)
+    bm25: bool = option(False, "build a plain BM25 index of a corpus instead")
+    threads: int | None = option(None, "indexing threads (default: min(4, CPUs))")
+    overwrite: bool = option(False, "replace an existing index")
+    validate_lines: bool = option(True, "check every line first (--no-validate: only count the lines; the "
+                                        "document count is still checked)", flags=("--validate",))
+    quiet: bool = option(False, "hide Anserini's log")
+
+    def validate(self) -> None:
+        if self.threads is not None:
+            at_least(self, "threads", 1)
 
 
 def register(commands) -> None:
     parser = commands.add_parser("index", help="build a Lucene index with Anserini (impact, or --bm25)",
                                  description=__doc__)
-    parser.add_argument("source", help="JsonVectorCollection directory or file (with --bm25: corpus JSONL "
-                                       "directory or file with id + contents)")
-    parser.add_argument("index", help="index directory to create")
-    parser.add_argument("--bm25", action="store_true", help="build a plain BM25 index of a corpus instead")
-    parser.add_argument("--threads", type=int, help="indexing threads (default: min(4, CPUs))")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing index")
-    parser.add_argument("--no-validate", dest="validate", action="store_false",
-                        help="skip the line-by-line check (the document count is still checked)")
-    parser.add_argument("--quiet", action="store_true", help="hide Anserini's log")
-    parser.set_defaults(run=run)
+    options.add_arguments(parser, IndexSettings)
+    parser.set_defaults(run=lambda args: run(options.from_args(IndexSettings, args)))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(settings: IndexSettings) -> int:
     from ..index.lucene import build_index
 
-    info = build_index(args.source, args.index, kind="bm25" if args.bm25 else "impact", threads=args.threads,
-                       overwrite=args.overwrite, validate=args.validate, quiet=args.quiet)
-    print(f"{args.index}: {info.indexed} documents indexed ({info.kind}, {info.seconds} s)", file=sys.stderr)
+    info = build_index(settings.source, settings.index, kind="bm25" if settings.bm25 else "impact",
+                       threads=settings.threads, overwrite=settings.overwrite,
+                       validate=settings.validate_lines, quiet=settings.quiet)
+    print(f"{settings.index}: {info.indexed} documents indexed ({info.kind}, {info.seconds} s)",
+          file=sys.stderr)
     if info.empty:
         print(f"note: {info.empty} documents have no terms and cannot be retrieved", file=sys.stderr)
-    print(args.index)
+    print(settings.index)
     return 0

@@ -48,10 +48,7 @@ def parse_run(fields: list[str], default_metrics: list[str]):
     missing = [key for key in ("name", "run", "qrels") if not values.get(key)]
     if missing:
         raise CspladeError(f"--run {' '.join(fields)}: missing {', '.join(missing)}")
-    try:
-        seconds = float(values["encode-seconds"]) if "encode-seconds" in values else None
-    except ValueError:
-        raise CspladeError(f"--run: encode-seconds={values['encode-seconds']!r} is not a number") from None
+    seconds = _seconds(values["encode-seconds"]) if "encode-seconds" in values else None
 
     def path(key: str) -> Path | None:
         return Path(values[key]) if values.get(key) else None
@@ -60,6 +57,19 @@ def parse_run(fields: list[str], default_metrics: list[str]):
     return RunSpec(name=values["name"], run=Path(values["run"]), qrels=Path(values["qrels"]),
                    metrics=tuple(metrics), index=path("index"), export=path("export"),
                    query_vectors=path("query-vectors"), encode_seconds=seconds)
+
+
+def _seconds(text: str) -> float:
+    """``encode-seconds``: a finite number >= 0."""
+    from ..errors import CspladeError
+
+    try:
+        seconds = float(text)
+        if 0 <= seconds < float("inf"):
+            return seconds
+    except ValueError:
+        pass
+    raise CspladeError(f"--run: encode-seconds={text!r} is not a number of seconds >= 0")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,9 @@ import sys
 from dataclasses import dataclass
 
 from .. import options
+from ..errors import CspladeError
 from ..options import option
+from .common import at_least, require
 
 TEACHERS = ("bm25", "dense", "fusion")
 METHODS = ("generate", "crop")
@@ -38,12 +40,12 @@ class PseudoQuerySettings:
     device: str = option("cpu", "cpu, cuda, cuda:N")
 
     def validate(self) -> None:
-        _require(self, "corpus", "output")
+        require(self, "corpus", "output")
         for name in ("per_doc", "batch_size", "max_doc_tokens", "max_new_tokens", "min_words", "max_words",
                      "min_query_words"):
-            _positive(self, name)
+            at_least(self, name, 1)
         if self.max_docs is not None:
-            _positive(self, "max_docs")
+            at_least(self, "max_docs", 1)
 
 
 @dataclass
@@ -55,8 +57,8 @@ class FilterSettings:
     top_k: int = option(3, "keep a query when the teacher ranks its source document in its top k")
 
     def validate(self) -> None:
-        _require(self, "topics", "qrels", "teacher", "output")
-        _positive(self, "top_k")
+        require(self, "topics", "qrels", "teacher", "output")
+        at_least(self, "top_k", 1)
 
 
 @dataclass
@@ -74,13 +76,13 @@ class TeachSettings:
     device: str = option("cpu", "device of the dense model")
 
     def validate(self) -> None:
-        _require(self, "queries", "corpus", "output")
-        _positive(self, "depth")
-        _positive(self, "threads")
+        require(self, "queries", "corpus", "output")
+        at_least(self, "depth", 1)
+        at_least(self, "threads", 1)
         if self.teacher in ("bm25", "fusion") and not self.bm25_index:
-            raise _error(f"teacher {self.teacher} needs --bm25-index (build it with csplade index --bm25)")
+            raise CspladeError(f"teacher {self.teacher} needs --bm25-index (build it with csplade index --bm25)")
         if not 0.0 <= self.bm25_weight <= 1.0:
-            raise _error(f"bm25_weight must be in [0, 1], got {self.bm25_weight}")
+            raise CspladeError(f"bm25_weight must be in [0, 1], got {self.bm25_weight}")
 
 
 @dataclass
@@ -92,8 +94,8 @@ class SplitSettings:
     seed: int = option(0, "seed of the dev sample")
 
     def validate(self) -> None:
-        _require(self, "topics", "qrels", "output")
-        _positive(self, "dev_queries")
+        require(self, "topics", "qrels", "output")
+        at_least(self, "dev_queries", 1)
 
 
 @dataclass
@@ -107,26 +109,9 @@ class DevCorpusSettings:
     seed: int = option(0, "seed of the random documents")
 
     def validate(self) -> None:
-        _require(self, "qrels", "corpus", "output")
-        _positive(self, "docs")
-        _positive(self, "per_query")
-
-
-def _error(message: str):
-    from ..errors import CspladeError
-
-    return CspladeError(message)
-
-
-def _require(settings, *names: str) -> None:
-    for name in names:
-        if not getattr(settings, name):
-            raise _error(f"--{name.replace('_', '-')} is required")
-
-
-def _positive(settings, name: str) -> None:
-    if getattr(settings, name) < 1:
-        raise _error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(settings, name)}")
+        require(self, "qrels", "corpus", "output")
+        at_least(self, "docs", 1)
+        at_least(self, "per_query", 1)
 
 
 def register(commands) -> None:
@@ -153,7 +138,7 @@ def run_pseudo_queries(settings: PseudoQuerySettings) -> int:
 
     documents = list(read_corpus(settings.corpus))
     if not documents:
-        raise _error(f"{settings.corpus}: no documents")
+        raise CspladeError(f"{settings.corpus}: no documents")
     if settings.max_docs is not None and settings.max_docs < len(documents):
         documents = random.Random(f"{settings.seed}:docs").sample(documents, settings.max_docs)
     if settings.method == "crop":
@@ -198,10 +183,10 @@ def run_teach(settings: TeachSettings) -> int:
 
     queries = read_topics(settings.queries)
     if not queries:
-        raise _error(f"{settings.queries}: no queries")
+        raise CspladeError(f"{settings.queries}: no queries")
     documents = list(read_corpus(settings.corpus))
     if not documents:
-        raise _error(f"{settings.corpus}: no documents")
+        raise CspladeError(f"{settings.corpus}: no documents")
     judged = read_qrels(settings.qrels) if settings.qrels else {}
     include = {qid: [d for d, rel in docs.items() if rel > 0] for qid, docs in judged.items()}
     bm25 = dense = None

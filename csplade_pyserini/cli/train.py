@@ -6,11 +6,14 @@ under ``accelerate launch`` for several GPUs.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
+
+from .. import options
+from ..options import option
 
 
 def register(commands) -> None:
-    from .. import options
     from ..train.config import AdaptConfig, TrainConfig
 
     adapt = commands.add_parser(
@@ -49,6 +52,14 @@ def register(commands) -> None:
     curves.add_argument("--keys", nargs="+", help="metrics to show (default: the usual ones the runs log)")
     curves.set_defaults(run=run_curves)
 
+    dev = commands.add_parser(
+        "dev-eval", help="nDCG@10 / R@100 of an encoder on a small dev corpus, scored as Lucene would",
+        description="Encode a dev corpus and its queries in memory (integer impacts, dot products: what "
+                    "Lucene's impact search computes), write the run, score it with trec_eval. For choosing "
+                    "settings (document length, variants, checkpoints) without an index or the test set.")
+    options.add_arguments(dev, DevEvalSettings)
+    dev.set_defaults(run=lambda args: run_dev_eval(options.from_args(DevEvalSettings, args)))
+
 
 def _print_once(path) -> None:
     """Print the exported directory once, not once per process under ``accelerate launch``."""
@@ -59,8 +70,8 @@ def _print_once(path) -> None:
 
 
 def run_adapt(args: argparse.Namespace) -> int:
-    from ..train.adapt import run_adaptation
     from .. import options
+    from ..train.adapt import run_adaptation
     from ..train.config import AdaptConfig
 
     _print_once(run_adaptation(options.from_args(AdaptConfig, args)))
@@ -93,4 +104,46 @@ def run_curves(args: argparse.Namespace) -> int:
             name, path = Path(item).name, item
         runs[name] = read_metrics(path)
     print(curves_table(runs, args.window, args.keys or default_keys(runs)))
+    return 0
+
+
+@dataclass
+class DevEvalSettings:
+    encoder: str = option("", "encoder: a model or adapter directory, a preset, or a training checkpoint")
+    topics: str = option("", "dev topics")
+    qrels: str = option("", "dev qrels")
+    corpus: str = option("", "the documents the dev queries are ranked among (csplade dev-corpus)")
+    output: str = option("", "the TREC run to write (top 100 per query)")
+    dtype: str = option("auto", "precision (auto: bf16 where the CPU has it)")
+    device: str = option("cpu", "cpu, cuda, cuda:N")
+    batch_size: int = option(16, "texts per forward pass")
+    variant: str | None = option(None, "override the encoder's variant (causal, echo, bi)")
+    query_variant: str | None = option(None, "override the query side's variant")
+    doc_max_length: int | None = option(None, "override the document length in tokens")
+    query_max_length: int | None = option(None, "override the query length in tokens")
+    doc_top_k: int | None = option(None, "override the document term cap")
+    query_top_k: int | None = option(None, "override the query term cap")
+
+    def validate(self) -> None:
+        from ..errors import CspladeError
+
+        for name in ("encoder", "topics", "qrels", "corpus", "output"):
+            if not getattr(self, name):
+                raise CspladeError(f"--{name} is required")
+        if self.batch_size < 1:
+            raise CspladeError(f"--batch-size must be >= 1, got {self.batch_size}")
+
+
+def run_dev_eval(settings: DevEvalSettings) -> int:
+    import json
+
+    from ..loading.load import load_model
+    from ..train.dev import DevSet, evaluate
+
+    dev = DevSet.read(settings.topics, settings.qrels, settings.corpus)  # bad files fail before the model loads
+    overrides = {name: getattr(settings, name) for name in ("variant", "query_variant", "doc_max_length",
+                                                           "query_max_length", "doc_top_k", "query_top_k")
+                 if getattr(settings, name) is not None}
+    model = load_model(settings.encoder, device=settings.device, dtype=settings.dtype, **overrides)
+    print(json.dumps(evaluate(model, dev, settings.output, settings.batch_size)))
     return 0

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import options
 from ..errors import CspladeError
+from ..formats.files import write_json
 from .terms import MAX_IMPACT, MAX_WEIGHT
 
 CONFIG_NAME = "csplade_config.json"
@@ -75,9 +77,12 @@ class CspladeConfig:
             value = getattr(self, name)
             if value is not None and int(value) < 1:
                 raise CspladeError(f"{name} must be >= 1 or null, got {value!r}")
+        if not isinstance(self.extra, dict):
+            raise CspladeError(f"extra must be a JSON object, got {self.extra!r}")
         if not 0 < self.weight_scale <= MAX_IMPACT / MAX_WEIGHT:
-            raise CspladeError(f"weight_scale must be in (0, {MAX_IMPACT / MAX_WEIGHT:.0f}] so that every impact "
-                               f"stays <= {MAX_IMPACT} (Lucene's safe maximum), got {self.weight_scale!r}")
+            raise CspladeError(f"weight_scale must be in (0, {MAX_IMPACT / MAX_WEIGHT:.0f}] so that every "
+                               f"impact stays <= {MAX_IMPACT} (Lucene's safe maximum), "
+                               f"got {self.weight_scale!r}")
 
     # -- per-side accessors -------------------------------------------------------------------
     def variant_for(self, side: str) -> str:
@@ -101,31 +106,29 @@ class CspladeConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "config") -> "CspladeConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise CspladeError(f"{source}: unknown field(s) {', '.join(unknown)}")
-        return cls(**data)
+        """A config from plain values: unknown fields and wrong types are one line naming ``source``."""
+        return options.build(cls, data, source)
 
     def replace(self, **changes: Any) -> "CspladeConfig":
         """A copy with ``changes`` applied (None is a value: e.g. ``doc_top_k=None`` removes the cap)."""
         return self.from_dict({**self.to_dict(), **changes}, source="config override")
 
     def save(self, directory: str | Path) -> Path:
-        path = Path(directory) / CONFIG_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        return path
+        return write_json(Path(directory) / CONFIG_NAME, self.to_dict())
 
     @classmethod
     def load(cls, directory: str | Path) -> "CspladeConfig":
         path = Path(directory) / CONFIG_NAME
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CspladeError(f"{path}: no CSPLADE config in this directory") from None
         except json.JSONDecodeError as exc:
             raise CspladeError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        except UnicodeDecodeError:
+            raise CspladeError(f"{path}: not UTF-8") from None
+        if not isinstance(data, dict):
+            raise CspladeError(f"{path}: expected a JSON object of CspladeConfig fields")
         return cls.from_dict(data, source=str(path))
 
     @staticmethod

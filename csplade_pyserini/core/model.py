@@ -12,13 +12,15 @@ from typing import Iterator, Sequence
 
 import torch
 
-from .config import CspladeConfig
+from ..errors import CspladeError
+from .attention import bidirectional, bidirectional_attention_mask, check_bidirectional
+from .config import SIDES, CspladeConfig
 from .inputs import EncoderInputs, InputBuilder
 from .pooling import chunked_max_pool
-from .attention import bidirectional, bidirectional_attention_mask, check_bidirectional
 from .terms import TermVocabulary, impact_vector
 
 SparseVector = tuple[list[int], list[float]]  # token ids and their float weights, largest first
+ROOM_PROBE = "some text"  # two words: some of them must be pooled on either side (position 0 never is)
 
 
 class CspladeModel(torch.nn.Module):
@@ -33,6 +35,8 @@ class CspladeModel(torch.nn.Module):
         self.vocabulary = TermVocabulary(tokenizer, head.out_features)
         self.register_buffer("allowed", self.vocabulary.allowed.float(), persistent=False)
         self.inputs = InputBuilder(tokenizer, config)
+        for side in SIDES:
+            _check_room(self.inputs, side)
         if config.variant == "bi":
             check_bidirectional(lm)
         self._softcap = getattr(lm.config, "final_logit_softcapping", None)
@@ -108,6 +112,15 @@ class CspladeModel(torch.nn.Module):
         self.tokenizer.save_pretrained(directory)
         dataclasses.replace(self.config, base_model=None).save(directory)
         return directory
+
+
+def _check_room(inputs: InputBuilder, side: str) -> None:
+    """One line naming the option when a side's max length leaves no text token after its prefix."""
+    if not inputs.build([ROOM_PROBE], side).pool_mask.any():
+        name = f"{side}_max_length"
+        raise CspladeError(f"{name} {inputs.config.max_length(side)} leaves no room for text after the "
+                           f"{side} prefix {inputs.config.prefix(side)!r} and special tokens; raise "
+                           f"--{name.replace('_', '-')} (or '{name}' in csplade_config.json)")
 
 
 def sparsify(weights: torch.Tensor, top_k: int | None, threshold: float) -> list[SparseVector]:

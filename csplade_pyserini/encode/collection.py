@@ -6,10 +6,13 @@ An export directory holds ``vectors/`` (the JsonVectorCollection: finished shard
 shard: documents, non-zero terms, encoding time) and the metadata (``csplade_config.json``,
 ``export.json``). A shard moves into ``vectors/`` only when complete, so an interrupted export never
 looks finished. Re-opening an unfinished shard keeps its complete lines (a torn last line is cut off)
-and reports their ids, so encoding resumes where it stopped.
+and reports their ids, so encoding resumes where it stopped. ``export.json`` (:class:`ExportInfo`)
+records the encoder, its dtype and the corpus: encoding more into an export made otherwise is refused
+(:func:`export_differences`), so one export never mixes two encoders, corpora or configs.
 """
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -17,42 +20,107 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from .. import options
+from ..core.config import CONFIG_NAME, CspladeConfig
 from ..errors import CspladeError
+from ..formats.files import check_output_directory, read_lines, write_json
 from ..formats.vectors import check_vector
+from .identity import CorpusIdentity, vocabulary_fingerprint, weights_fingerprint
+
+if TYPE_CHECKING:
+    from ..core.model import CspladeModel
 
 PARTIAL_SUFFIX = ".partial"
 VECTORS_DIR = "vectors"
 PARTIAL_DIR = "partial"
 STATS_DIR = "stats"
-
-
 EXPORT_INFO = "export.json"
+# what must match for encoding to go on in an existing export (batch_size only changes the speed)
+IDENTITY = ("encoder", "weights", "vocabulary", "dtype", "shard_num", "compress", "corpus", "corpus_bytes",
+            "corpus_lines", "corpus_first_line", "corpus_last_line")
+FINGERPRINTS = ("weights", "vocabulary", "corpus_first_line", "corpus_last_line")
+# CspladeConfig fields that do not change the vectors
+UNCOMPARED_CONFIG = ("base_model", "pool_chunk_size")
 
 
 @dataclass
 class ExportInfo:
-    """Saved beside the vectors (with the encoder's csplade_config.json) so the export describes itself."""
+    """Saved as ``export.json`` beside the vectors (with the encoder's csplade_config.json), so the export
+    describes itself: which encoder made it from which corpus (see :mod:`.identity`), and how."""
 
-    encoder: str
-    corpus: str
+    encoder: str  # preset name, hub id, or a model directory relative to the export
+    corpus: str  # relative to the export directory
     shard_num: int
     compress: bool
     dtype: str
     batch_size: int
+    weights: str | None = None  # identity.weights_fingerprint of the LM
+    vocabulary: str | None = None  # identity.vocabulary_fingerprint of its terms
+    corpus_bytes: int | None = None
+    corpus_lines: int | None = None
+    corpus_first_line: str | None = None
+    corpus_last_line: str | None = None
+
+    @classmethod
+    def describe(cls, encoder: str, corpus: CorpusIdentity, shard_num: int, compress: bool, dtype: str,
+                 batch_size: int) -> "ExportInfo":
+        return cls(encoder=encoder, corpus=corpus.path, shard_num=shard_num, compress=compress, dtype=dtype,
+                   batch_size=batch_size, corpus_bytes=corpus.bytes, corpus_lines=corpus.lines,
+                   corpus_first_line=corpus.first_line, corpus_last_line=corpus.last_line)
+
+    def with_model(self, model: CspladeModel) -> "ExportInfo":
+        """A copy with the fingerprints of a loaded :class:`CspladeModel`."""
+        return dataclasses.replace(self, weights=weights_fingerprint(model.lm),
+                                   vocabulary=vocabulary_fingerprint(model.vocabulary.terms))
 
     def save(self, directory: Path) -> None:
-        (directory / EXPORT_INFO).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        write_json(Path(directory) / EXPORT_INFO, asdict(self))
 
     @classmethod
     def load(cls, directory: Path) -> "ExportInfo | None":
-        path = directory / EXPORT_INFO
-        if not path.is_file():
-            return None
-        try:
-            return cls(**json.loads(path.read_text()))
-        except (ValueError, TypeError):
-            raise CspladeError(f"{path}: not a valid export description") from None
+        path = Path(directory) / EXPORT_INFO
+        return options.load_json(cls, path) if path.is_file() else None
+
+    def differences(self, recorded: "ExportInfo") -> list[str]:
+        """``field old -> new`` for each identity field this description knows and ``recorded`` differs in."""
+        return [_change(name, getattr(recorded, name), getattr(self, name)) for name in IDENTITY
+                if getattr(self, name) is not None and getattr(recorded, name) != getattr(self, name)]
+
+
+def _change(name: str, old: Any, new: Any) -> str:
+    def short(value: Any) -> str:  # fingerprints by their first 12 hex digits
+        return f"{value[:12]}..." if name in FINGERPRINTS and isinstance(value, str) else repr(value)
+    return f"{name} {short(old)} -> {short(new)}"
+
+
+def export_differences(export_dir: str | Path, info: ExportInfo,
+                       config: CspladeConfig | None = None) -> list[str]:
+    """What differs between an existing export and one made with ``info`` (and ``config``): [] when
+    ``export_dir`` holds no export yet; vectors without an ``export.json`` are a difference too."""
+    export_dir = Path(export_dir)
+    recorded = ExportInfo.load(export_dir)
+    if recorded is None:
+        started = any((export_dir / name).exists() for name in (VECTORS_DIR, PARTIAL_DIR, STATS_DIR))
+        return [f"vectors without {EXPORT_INFO}"] if started else []
+    changes = info.differences(recorded)
+    if config is not None:
+        if not CspladeConfig.exists(export_dir):
+            return changes + [f"no {CONFIG_NAME}"]
+        old, new = CspladeConfig.load(export_dir).to_dict(), config.to_dict()
+        changes += [_change(name, old[name], new[name]) for name in old
+                    if name not in UNCOMPARED_CONFIG and old[name] != new[name]]
+    return changes
+
+
+def discard_export(export_dir: str | Path) -> None:
+    """Remove every shard, its statistics and the metadata of an export (``--force`` with other settings)."""
+    export_dir = Path(export_dir)
+    for name in (VECTORS_DIR, PARTIAL_DIR, STATS_DIR):
+        shutil.rmtree(export_dir / name, ignore_errors=True)
+    for name in (EXPORT_INFO, CONFIG_NAME):
+        (export_dir / name).unlink(missing_ok=True)
 
 
 @dataclass
@@ -65,10 +133,7 @@ class ShardStats:
     resumed: int = 0  # documents written by an earlier, interrupted run (not in ``seconds``)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".tmp.{path.name}")
-        staging.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        os.replace(staging, path)
+        write_json(path, asdict(self))
 
 
 def shard_stats(export_dir: str | Path) -> list[ShardStats] | None:
@@ -82,10 +147,7 @@ def shard_stats(export_dir: str | Path) -> list[ShardStats] | None:
         path = export_dir / STATS_DIR / f"{shard.name}.json"
         if not path.is_file():
             return None
-        try:
-            stats.append(ShardStats(**json.loads(path.read_text())))
-        except (ValueError, TypeError):
-            raise CspladeError(f"{path}: not a valid shard statistics file") from None
+        stats.append(options.load_json(ShardStats, path))
     return stats or None
 
 
@@ -96,12 +158,14 @@ def shard_name(shard_id: int, shard_num: int, compress: bool) -> str:
 class ShardWriter:
     """Streams one shard of a JsonVectorCollection, atomically, with resume."""
 
-    def __init__(self, export_dir: str | Path, shard_id: int = 0, shard_num: int = 1, compress: bool = False) -> None:
+    def __init__(self, export_dir: str | Path, shard_id: int = 0, shard_num: int = 1,
+                 compress: bool = False) -> None:
         if not 0 <= shard_id < shard_num:
             raise CspladeError(f"--shard-id must be in [0, {shard_num}), got {shard_id}")
-        export_dir = Path(export_dir)
+        export_dir = check_output_directory(export_dir)
         self.final_path = export_dir / VECTORS_DIR / shard_name(shard_id, shard_num, compress)
-        self.partial_path = export_dir / PARTIAL_DIR / (shard_name(shard_id, shard_num, False) + PARTIAL_SUFFIX)
+        partial_name = shard_name(shard_id, shard_num, False) + PARTIAL_SUFFIX
+        self.partial_path = export_dir / PARTIAL_DIR / partial_name
         self.stats_path = export_dir / STATS_DIR / f"{self.final_path.name}.json"
         self.compress = compress
         self._handle = None
@@ -199,9 +263,4 @@ def count_vectors(path: str | Path) -> int:
     path = collection_dir(path)
     files = [path] if path.is_file() else sorted(p for p in path.iterdir()
                                                  if p.name.endswith((".jsonl", ".jsonl.gz", ".json")))
-    total = 0
-    for file in files:
-        opener = gzip.open if file.suffix == ".gz" else open
-        with opener(file, "rt", encoding="utf-8") as handle:
-            total += sum(1 for line in handle if line.strip())
-    return total
+    return sum(1 for file in files for _, line in read_lines(file) if line.strip())

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..formats.files import atomic_text
 from ..core.model import CspladeModel
+from ..formats.files import atomic_text
 
 
 def encode_topics(model: CspladeModel, texts: dict[str, str], output: str | Path,

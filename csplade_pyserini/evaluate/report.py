@@ -28,10 +28,11 @@ from typing import Iterable, Sequence
 
 from tqdm import tqdm
 
-from ..formats.files import atomic_text
-from ..errors import CspladeError
-from .trec_eval import trec_eval
 from ..encode.collection import collection_dir, shard_stats
+from ..errors import CspladeError
+from ..formats.files import atomic_text
+from . import tables
+from .trec_eval import trec_eval
 
 DEFAULT_METRICS = ("nDCG@10", "R@100")
 MISSING = "–"
@@ -246,9 +247,7 @@ def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] |
     if averaged is not None:
         rows.append(["average", *(_score(averaged.get(label)) for label in labels),
                      *(MISSING for _ in extra)])
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+    return tables.markdown_table(header, rows)
 
 
 def _score(value: float | None) -> str:

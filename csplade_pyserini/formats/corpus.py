@@ -78,7 +78,8 @@ def document_text(record: dict, where: str, text_fields: tuple[str, ...] | None 
         return value
     fields = text_fields or TEXT_FIELDS
     if not any(f in record for f in fields):
-        raise CspladeError(f"{where}: no text field (expected 'contents' or one of {', '.join(fields)})")
+        expected = fields if text_fields else ("contents", *fields)
+        raise CspladeError(f"{where}: no text field (expected {' or '.join(map(repr, expected))})")
     parts = []
     for name in fields:
         value = record.get(name)
@@ -94,14 +95,21 @@ def document_text(record: dict, where: str, text_fields: tuple[str, ...] | None 
 def read_corpus(path: str | Path, id_field: str | None = None,
                 text_fields: tuple[str, ...] | None = None) -> Iterator[Document]:
     """Documents of a corpus file or directory, in order; ids are checked and must be unique."""
+    return read_corpus_files(corpus_files(Path(path)), id_field, text_fields)
+
+
+def read_corpus_files(files: Iterable[Path], id_field: str | None = None,
+                      text_fields: tuple[str, ...] | None = None) -> Iterator[Document]:
+    """Documents of corpus files (JSONL or, by name, TSV), in order; ids are unique over all of them."""
     seen = UniqueIds("document")
-    for file in corpus_files(Path(path)):
+    for file in files:
         tsv = file.name.removesuffix(".gz").endswith(".tsv")
         for number, line in read_lines(file):
             if not line.strip():
                 continue
             where = f"{file}:{number}"
-            document = _tsv_document(line, where) if tsv else _json_document(line, where, id_field, text_fields)
+            document = (_tsv_document(line, where) if tsv
+                        else _json_document(line, where, id_field, text_fields))
             seen.add(document.doc_id, where)
             yield document
 
@@ -143,6 +151,7 @@ def write_corpus(documents: Iterable[Document], path: str | Path) -> int:
     count = 0
     with atomic_text(path) as handle:
         for document in documents:
-            handle.write(json.dumps({"id": document.doc_id, "contents": document.text}, ensure_ascii=False) + "\n")
+            record = {"id": document.doc_id, "contents": document.text}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count

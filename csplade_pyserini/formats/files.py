@@ -3,7 +3,9 @@
 Every output that other steps (or a resumed run) trust appears under its final name only when it is
 complete: :class:`atomic_text` writes a file under ``.tmp.<name>`` and renames it on success;
 :class:`atomic_directory` does the same for a directory (a unique hidden name beside it);
-:func:`write_text` is the one-call form. A failure (or Ctrl-C) removes the temporary and leaves any previous version alone.
+:func:`write_text` is the one-call form. A failure (or Ctrl-C) removes the temporary and leaves any
+previous version alone. :func:`check_output_file` / :func:`check_output_directory` refuse, in one line,
+an output that a regular file (or a directory of that name) stands in the way of.
 """
 from __future__ import annotations
 
@@ -41,12 +43,14 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
+                    kind = "uncompressed " if path.name.endswith(".gz") else ""
                     raise CspladeError(f"{path}:{number}: not UTF-8 (byte offset {offset + exc.start} of the "
-                                       f"{'uncompressed ' if path.name.endswith('.gz') else ''}file)") from None
+                                       f"{kind}file)") from None
                 offset += len(raw)
                 yield number, line
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise CspladeError(f"{path}:{number + 1}: the gzip stream is damaged or truncated ({exc})") from None
+            raise CspladeError(f"{path}:{number + 1}: the gzip stream is damaged or truncated "
+                               f"({exc})") from None
 
 
 def open_binary(path: Path):
@@ -63,7 +67,7 @@ class atomic_text:
         self.tmp = self.path.with_name(f".tmp.{self.path.name}")  # keeps a .gz suffix
 
     def __enter__(self) -> TextIO:
-        _make_parent(self.path)
+        check_output_file(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.handle = open_text(self.tmp, "wt")
         return self.handle
 
@@ -88,7 +92,7 @@ class atomic_directory:
     def __enter__(self) -> Path:
         if self.path.exists() and not self.replace:
             raise CspladeError(f"{self.path}: already exists (use --force to replace it)")
-        _make_parent(self.path)
+        check_output_directory(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent))
         self.tmp.chmod(0o755)
         return self.tmp
@@ -114,9 +118,34 @@ def write_json(path: str | Path, data: Any) -> Path:
     return write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def _make_parent(path: Path) -> None:
-    """Create the parent directory; a regular file in the way is a one-line error."""
+def check_output_directory(path: str | Path) -> Path:
+    """``path`` if a directory can be written there (a regular file in the way is a one-line error)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise CspladeError(f"{path}: is a file, expected a directory")
+    _check_parents(path)
+    return path
+
+
+def check_output_file(path: str | Path) -> Path:
+    """``path`` if a file can be written there (a directory of that name, or a file above it, is an error)."""
+    path = Path(path)
+    if path.is_dir():
+        raise CspladeError(f"{path}: is a directory, expected a file name")
+    _check_parents(path)
+    return path
+
+
+def _check_parents(path: Path) -> None:
     for parent in reversed(path.parents):
         if parent.exists() and not parent.is_dir():
             raise CspladeError(f"{path}: cannot write below {parent}, which is a file")
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def portable_reference(reference: str | Path, directory: str | Path) -> str:
+    """``reference`` as written into ``directory``: an existing path relative to it, anything else (a preset
+    name, a hub id) as is, so that nothing written names an absolute path of this machine."""
+    path = Path(reference)
+    if path.exists():
+        return os.path.relpath(path.resolve(), Path(directory).resolve())
+    return str(reference)

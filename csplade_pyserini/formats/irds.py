@@ -16,6 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..errors import CspladeError
+from .corpus import UniqueIds, check_id
 from .files import atomic_text
 
 CORPUS_FILE = "docs.jsonl"
@@ -59,6 +60,20 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _checked(identifier, dataset_id: str, what: str, number: int, seen: UniqueIds) -> str:
+    """An id of a dataset's query or document, checked as the file readers check them."""
+    where = f"ir_datasets {dataset_id!r}, {what} {number}"
+    checked = check_id(identifier, where, what)
+    seen.add(checked, where)
+    return checked
+
+
+def _not_empty(count: int, dataset_id: str, part: str) -> None:
+    """Raised inside the atomic write, so that no empty file is left behind."""
+    if not count:
+        raise CspladeError(f"ir_datasets {dataset_id!r}: no {part}")
+
+
 def export_topics(dataset_id: str, path: str | Path) -> int:
     """Write the queries of ``dataset_id`` as Pyserini TSV topics; returns how many."""
     dataset = load_dataset(dataset_id)
@@ -66,9 +81,11 @@ def export_topics(dataset_id: str, path: str | Path) -> int:
     count = 0
     try:
         with atomic_text(path) as handle:
-            for query in dataset.queries_iter():
-                handle.write(f"{query.query_id}\t{one_line(query.default_text())}\n")
-                count += 1
+            seen = UniqueIds("query")
+            for count, query in enumerate(dataset.queries_iter(), 1):
+                qid = _checked(query.query_id, dataset_id, "query", count, seen)
+                handle.write(f"{qid}\t{one_line(query.default_text())}\n")
+            _not_empty(count, dataset_id, "queries")
     except (OSError, ValueError, RuntimeError) as exc:  # a missing file that ir_datasets would download
         raise _reading(dataset_id, "queries", exc) from None
     return count
@@ -81,9 +98,11 @@ def export_qrels(dataset_id: str, path: str | Path) -> int:
     count = 0
     try:
         with atomic_text(path) as handle:
-            for qrel in dataset.qrels_iter():
-                handle.write(f"{qrel.query_id} 0 {qrel.doc_id} {qrel.relevance}\n")
-                count += 1
+            for count, qrel in enumerate(dataset.qrels_iter(), 1):
+                where = f"ir_datasets {dataset_id!r}, judgement {count}"
+                qid, doc_id = check_id(qrel.query_id, where, "query"), check_id(qrel.doc_id, where)
+                handle.write(f"{qid} 0 {doc_id} {qrel.relevance}\n")
+            _not_empty(count, dataset_id, "qrels")
     except (OSError, ValueError, RuntimeError) as exc:
         raise _reading(dataset_id, "qrels", exc) from None
     return count
@@ -97,9 +116,14 @@ def export_corpus(dataset_id: str, out_dir: str | Path) -> Path:
     try:
         total = dataset.docs_count()
         with atomic_text(path) as handle:
-            for doc in tqdm(dataset.docs_iter(), total=total, unit="doc", desc=f"export {dataset_id}"):
-                record = {"id": doc.doc_id, "contents": one_line(doc.default_text())}
+            seen = UniqueIds("document")
+            docs = tqdm(dataset.docs_iter(), total=total, unit="doc", desc=f"export {dataset_id}")
+            number = 0
+            for number, doc in enumerate(docs, 1):
+                doc_id = _checked(doc.doc_id, dataset_id, "document", number, seen)
+                record = {"id": doc_id, "contents": one_line(doc.default_text())}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            _not_empty(number, dataset_id, "docs")
     except (OSError, ValueError, RuntimeError) as exc:
         raise _reading(dataset_id, "docs", exc) from None
     return path

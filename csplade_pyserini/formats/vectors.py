@@ -26,11 +26,12 @@ def check_vector(vector: dict, where: str) -> None:
                 any(char != "%" and unsafe_char(char) for char in term):
             raise CspladeError(f"{where}: term {term!r} is not a Lucene-safe term")
         if type(weight) is not int or not 1 <= weight <= MAX_IMPACT:
-            raise CspladeError(f"{where}: weight {weight!r} of term {term!r} is not an int in [1, {MAX_IMPACT}] "
-                               f"(Lucene drops or cannot find larger impacts)")
+            raise CspladeError(f"{where}: weight {weight!r} of term {term!r} is not an int in "
+                               f"[1, {MAX_IMPACT}] (Lucene drops or cannot find larger impacts)")
         total += weight
     if total > MAX_DOCUMENT_IMPACT:
-        raise CspladeError(f"{where}: the impacts add up to {total}, more than a Lucene field holds (2^31 - 1)")
+        raise CspladeError(f"{where}: the impacts add up to {total}, more than a Lucene field holds "
+                           f"(2^31 - 1)")
 
 
 def read_vectors(files: Iterable[Path], validate: bool = True) -> Iterator[tuple[str, dict, str]]:

@@ -14,8 +14,6 @@ number of lines. The index is built under a temporary name and renamed only on s
 """
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import re
 import shutil
@@ -24,13 +22,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable
 
 from tqdm import tqdm
 
+from .. import options
+from ..encode.collection import PARTIAL_SUFFIX, VECTORS_DIR, ExportInfo, collection_dir, unfinished_shards
 from ..errors import CspladeError
-from ..encode.collection import EXPORT_INFO, PARTIAL_SUFFIX, collection_dir, unfinished_shards
-from ..formats.vectors import check_vector
+from ..formats.corpus import read_corpus_files
+from ..formats.files import atomic_directory, check_output_directory, portable_reference, read_lines, write_json
+from ..formats.vectors import read_vectors
 from ..plugin.pyserini_module import run_pyserini
 
 INDEX_INFO = "csplade_index.json"
@@ -59,6 +60,13 @@ class IndexInfo:
     pyserini: str
     seconds: float
     counters: dict[str, int] = field(default_factory=dict)
+    encoder: dict[str, str | None] | None = None  # of a csplade export: name, vocabulary fingerprint
+
+    @classmethod
+    def load(cls, index: str | Path) -> "IndexInfo | None":
+        """The ``csplade_index.json`` of an index (None for an index ``csplade index`` did not build)."""
+        path = Path(index) / INDEX_INFO
+        return options.load_json(cls, path) if path.is_file() else None
 
 
 def collection_files(source: str | Path) -> list[Path]:
@@ -89,53 +97,28 @@ def collection_files(source: str | Path) -> list[Path]:
 
 
 def _expected_shards(export_dir: Path) -> int | None:
-    info = export_dir / EXPORT_INFO
-    if not info.is_file():
-        return None
-    try:
-        return int(json.loads(info.read_text())["shard_num"])
-    except (ValueError, KeyError, TypeError):
-        raise CspladeError(f"{info}: not a valid export description (no shard_num)") from None
-
-
-def _lines(file: Path) -> Iterator[tuple[int, str]]:
-    opener = gzip.open if file.name.endswith(".gz") else open
-    with opener(file, "rt", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                yield number, line
-
-
-def _check_line(line: str, where: str, kind: str) -> None:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise CspladeError(f"{where}: invalid JSON ({exc.msg})") from None
-    if not isinstance(record, dict):
-        raise CspladeError(f"{where}: expected a JSON object")
-    doc_id = record.get("id")
-    if not isinstance(doc_id, (str, int)) or doc_id == "":
-        raise CspladeError(f"{where}: field 'id' is missing or empty")
-    if kind == "impact":
-        if not isinstance(record.get("vector"), dict):
-            raise CspladeError(f"{where}: field 'vector' is missing or not an object")
-        check_vector(record["vector"], where)
-    elif not isinstance(record.get("contents"), str):
-        raise CspladeError(f"{where}: field 'contents' is missing or not a string (write the corpus with "
-                           f"`csplade corpus`, or join its fields into 'contents')")
+    info = ExportInfo.load(export_dir)
+    return None if info is None else info.shard_num
 
 
 def count_documents(files: list[Path], kind: str, validate: bool = True) -> int:
-    """Non-empty lines over ``files``; with ``validate``, each must be a well-formed document."""
-    total = 0
-    with tqdm(unit="doc", desc="check collection" if validate else "count collection") as progress:
-        for file in files:
-            for number, line in _lines(file):
-                if validate:
-                    _check_line(line, f"{file}:{number}", kind)
-                total += 1
-                progress.update()
-    return total
+    """Documents over ``files``; with ``validate``, every line must be a well-formed document (FILE:LINE
+    errors: JSON, ids that are missing, not strings, with whitespace or repeated, bad vectors or contents),
+    without it the non-empty lines are counted."""
+    if not validate:
+        return sum(1 for file in files for _, line in read_lines(file) if line.strip())
+    if kind == "impact":
+        records: Iterable = read_vectors(files)
+    else:  # Anserini's JsonCollection reads 'id' and 'contents', nothing else
+        records = read_corpus_files(files, id_field="id", text_fields=("contents",))
+    return sum(1 for _ in tqdm(records, unit="doc", desc="check collection"))
+
+
+def encoder_of(source: Path) -> dict[str, str | None] | None:
+    """The encoder of a ``csplade encode`` export (or of its ``vectors/``), as its ``export.json`` names it
+    (model directories relative to the export) with its vocabulary fingerprint; None for other sources."""
+    info = ExportInfo.load(source.parent if source.name == VECTORS_DIR else source)
+    return None if info is None else {"name": info.encoder, "vocabulary": info.vocabulary}
 
 
 def parse_counters(lines: list[str]) -> dict[str, int]:
@@ -158,6 +141,9 @@ def check_counters(counters: dict[str, int], documents: int, source: Path) -> No
         extra = "".join(f", {k} {v}" for k, v in problems.items())
         raise CspladeError(f"{source}: Anserini indexed {indexed} of {documents} documents "
                            f"(empty {empty}{extra}); a file was abandoned at a bad line, see the log above")
+    if not indexed:
+        raise CspladeError(f"{source}: every one of the {documents} documents is empty (no terms); an index "
+                           f"of 0 documents is not kept")
 
 
 def default_threads() -> int:
@@ -176,33 +162,32 @@ def build_index(
     """Index ``source`` into ``index`` (``kind`` = impact or bm25); returns the saved :class:`IndexInfo`."""
     if kind not in KINDS:
         raise CspladeError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
-    source, index = Path(source), Path(index)
+    source, index = Path(source), check_output_directory(index)
     if index.exists() and not overwrite:
         raise CspladeError(f"{index}: already exists (use --overwrite to replace it)")
     files = collection_files(source)
     documents = count_documents(files, kind, validate)
+    if not documents:
+        raise CspladeError(f"{source}: no documents to index")
     threads = threads or default_threads()
     index.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{index.name}.input-", dir=index.parent))
-    building = Path(tempfile.mkdtemp(prefix=f".{index.name}.building-", dir=index.parent))
     try:
         for number, file in enumerate(files):
             (staging / f"{number:05d}-{file.name}").symlink_to(file.resolve())
-        started = time.monotonic()
-        lines = run_pyserini("pyserini.index.lucene",
-                             [*KINDS[kind], "--input", staging, "--index", building, "--threads", threads],
-                             quiet=quiet)
-        counters = parse_counters(lines)
-        check_counters(counters, documents, source)
-        info = IndexInfo(kind=kind, source=str(source.resolve()), files=[f.name for f in files],
-                         documents=documents, indexed=counters["indexed"], empty=counters.get("empty", 0),
-                         threads=threads, pyserini=version("pyserini"),
-                         seconds=round(time.monotonic() - started, 1), counters=counters)
-        (building / INDEX_INFO).write_text(json.dumps(asdict(info), indent=2) + "\n")
-        if index.exists():
-            shutil.rmtree(index)
-        os.replace(building, index)
+        with atomic_directory(index) as building:
+            started = time.monotonic()
+            arguments = [*KINDS[kind], "--input", staging, "--index", building, "--threads", threads]
+            lines = run_pyserini("pyserini.index.lucene", arguments, quiet=quiet)
+            counters = parse_counters(lines)
+            check_counters(counters, documents, source)
+            info = IndexInfo(kind=kind, source=portable_reference(source, index),
+                             files=[f.name for f in files],
+                             documents=documents, indexed=counters["indexed"], empty=counters.get("empty", 0),
+                             threads=threads, pyserini=version("pyserini"),
+                             seconds=round(time.monotonic() - started, 1), counters=counters,
+                             encoder=encoder_of(source) if kind == "impact" else None)
+            write_json(building / INDEX_INFO, asdict(info))
         return info
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(building, ignore_errors=True)

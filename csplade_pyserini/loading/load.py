@@ -12,13 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 
-from . import base_models
 from ..core.config import CspladeConfig
-from ..errors import CspladeError
 from ..core.model import CspladeModel
-from .precision import load_dtype, quantize_int8, resolve_precision
+from ..errors import CspladeError
+from . import base_models
+from .precision import load_dtype, resolve_precision
 from .presets import Preset, find_preset
+from .quantization import METHODS, quantize
+
+# what from_pretrained raises for a bad model directory: missing or unreadable files (OSError), a config
+# or weights that do not fit (ValueError), damaged safetensors (SafetensorError, not an OSError)
+LOAD_ERRORS = (OSError, ValueError, SafetensorError)
+
 
 def parse_device(device: str | None) -> str:
     """'cpu' by default; 'cuda' (or 'cuda:N') only when asked and available."""
@@ -41,15 +48,28 @@ def load_lm(name_or_path: str, dtype: torch.dtype, device: str, attn_implementat
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     source = resolve_base(name_or_path)
-    local = Path(source).is_dir()
-    if local and not _has_tokenizer(Path(source)):
-        raise CspladeError(f"{source}: model directory has no tokenizer (tokenizer.json / tokenizer_config.json)")
+    if Path(source).is_dir():
+        _check_model_directory(Path(source))
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        lm = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, attn_implementation=attn_implementation)
-    except OSError as exc:
-        raise CspladeError(f"cannot load model {name_or_path!r}: {str(exc).splitlines()[0]}") from None
+        lm = AutoModelForCausalLM.from_pretrained(source, dtype=dtype,
+                                                  attn_implementation=attn_implementation)
+    except LOAD_ERRORS as exc:
+        raise CspladeError(f"cannot load model {name_or_path!r}: {_first_line(exc)}") from None
     return lm.to(device).eval(), tokenizer
+
+
+def _check_model_directory(directory: Path) -> None:
+    if not (directory / "config.json").is_file():
+        raise CspladeError(f"{directory}: model directory has no config.json")
+    if not _has_tokenizer(directory):
+        raise CspladeError(f"{directory}: model directory has no tokenizer (tokenizer.json / "
+                           f"tokenizer_config.json)")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _has_tokenizer(directory: Path) -> bool:
@@ -66,15 +86,16 @@ def load_model(
 ) -> CspladeModel:
     """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig.
 
-    ``dtype``: float32 (default), bfloat16, float16, int8 (CPU dynamic quantisation) or auto.
+    ``dtype``: float32 (default), bfloat16, float16, auto, or a quantization method (``torch-int8``,
+    ``bnb-int8``, ``bnb-nf4``, ``bnb-fp4``, ``torchao-int8wo``, ``torchao-int4wo``, ``torchao-int8dq``).
     """
     device = parse_device(device)
     precision = resolve_precision(dtype, device)
-    torch_dtype = load_dtype(precision)
+    torch_dtype = load_dtype(precision, device)
     lm, tokenizer, config = _load_named(name_or_path, torch_dtype, device, attn_implementation)
     config = config.replace(**overrides)
-    if precision == "int8":
-        lm = quantize_int8(lm)
+    if precision in METHODS:
+        lm = quantize(lm, precision, device, torch_dtype)
     return CspladeModel(lm, tokenizer, config)
 
 
@@ -131,6 +152,9 @@ def merge_adapter(lm, adapter_dir: Path):
     """Apply a saved LoRA adapter to ``lm`` and merge it into the weights."""
     from peft import PeftModel
 
-    with warnings.catch_warnings():  # peft reads a property that transformers 5 marks deprecated
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()
+    try:
+        with warnings.catch_warnings():  # peft reads a property that transformers 5 marks deprecated
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()
+    except LOAD_ERRORS as exc:
+        raise CspladeError(f"{adapter_dir}: cannot load the adapter: {_first_line(exc)}") from None

@@ -4,7 +4,8 @@ A preset file holds ``model`` (a base model name such as ``smollm2-135m``, a dir
 the preset file, or a hub id), optionally ``adapter`` (a LoRA adapter directory relative to the
 preset file, or a list of them, merged in order: e.g. an adaptation adapter, then the contrastive
 one trained on top of it), ``config`` (CspladeConfig fields layered over the last adapter's saved
-config) and free-form ``metadata``. Extra presets can be
+config), ``fusion`` (the setting of ``csplade fuse`` chosen on dev for this encoder + BM25) and
+free-form ``metadata``. Extra presets can be
 put in the directories listed in ``$CSPLADE_ENCODERS`` (separated by ``:``), which come first.
 """
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Preset:
     adapter: str | list[str] | None = None
     config: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    fusion: dict[str, Any] | None = None  # the fusion with BM25 chosen on dev (csplade fuse --setting NAME)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -48,7 +50,7 @@ class Preset:
             raise CspladeError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
         if not isinstance(data, dict) or "model" not in data:
             raise CspladeError(f"{path}: a preset needs a 'model' field")
-        unknown = sorted(set(data) - {"model", "adapter", "config", "description", "metadata"})
+        unknown = sorted(set(data) - {"model", "adapter", "config", "description", "fusion", "metadata"})
         if unknown:
             raise CspladeError(f"{path}: unknown field(s) {', '.join(unknown)}")
         return cls(name=path.stem, path=path, **data)

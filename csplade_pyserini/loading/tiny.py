@@ -45,17 +45,18 @@ def build_tokenizer(kind: str = "bytelevel", vocab_size: int = 300):
                                    pad_token="</s>")
 
 
-def build_lm(arch: str, vocab_size: int, attn_implementation: str = "sdpa", seed: int = 0):
-    """A 2-layer random model of the given family (llama, mistral, qwen2, gpt2)."""
+def build_lm(arch: str, vocab_size: int, attn_implementation: str = "sdpa", seed: int = 0, hidden: int = 32):
+    """A 2-layer random model of the given family (llama, mistral, qwen2, gpt2), ``hidden`` wide."""
     import transformers as tf
 
     torch.manual_seed(seed)
     common = dict(vocab_size=vocab_size)
     if arch == "gpt2":
-        config = tf.GPT2Config(n_embd=32, n_layer=2, n_head=2, n_positions=256, bos_token_id=1, eos_token_id=2, **common)
+        config = tf.GPT2Config(n_embd=hidden, n_layer=2, n_head=2, n_positions=256, bos_token_id=1, eos_token_id=2,
+                               **common)
     else:
         cls = {"llama": tf.LlamaConfig, "mistral": tf.MistralConfig, "qwen2": tf.Qwen2Config}[arch]
-        config = cls(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        config = cls(hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2, num_attention_heads=4,
                      num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=False, **common)
     config._attn_implementation = attn_implementation
     model = tf.AutoModelForCausalLM.from_config(config, attn_implementation=attn_implementation)
@@ -64,13 +65,14 @@ def build_lm(arch: str, vocab_size: int, attn_implementation: str = "sdpa", seed
     return model.eval()
 
 
-def save_tiny(directory: str | Path, arch: str = "llama", tokenizer_kind: str = "bytelevel", **config) -> Path:
+def save_tiny(directory: str | Path, arch: str = "llama", tokenizer_kind: str = "bytelevel", hidden: int = 32,
+              **config) -> Path:
     """A complete model directory: LM + tokenizer + csplade_config.json."""
     from csplade_pyserini.core.config import CspladeConfig
 
     directory = Path(directory)
     tokenizer = build_tokenizer(tokenizer_kind)
-    lm = build_lm(arch, len(tokenizer))
+    lm = build_lm(arch, len(tokenizer), hidden=hidden)
     lm.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     CspladeConfig(**{"doc_top_k": None, **config}).save(directory)

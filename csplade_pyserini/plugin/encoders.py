@@ -16,8 +16,8 @@ from typing import Any, Sequence
 
 from pyserini.encode import DocumentEncoder, QueryEncoder
 
-from ..errors import CspladeError
 from ..core.model import CspladeModel
+from ..errors import CspladeError
 from .resolve import load_encoder_model
 
 
@@ -59,6 +59,8 @@ class CspladeDocumentEncoder(DocumentEncoder):
     def __init__(self, model_name: str | CspladeModel, tokenizer_name: str | None = None, device: str = "cpu",
                  prefix: str | None = None, batch_size: int = 16, dtype: str | None = None,
                  **kwargs: Any) -> None:
+        if batch_size < 1:
+            raise CspladeError(f"batch_size must be >= 1, got {batch_size}")
         overrides = {} if prefix is None else {"doc_prefix": prefix}
         self.model = _model(model_name, tokenizer_name, device, dtype, **overrides)
         self.batch_size = batch_size

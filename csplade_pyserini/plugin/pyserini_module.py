@@ -2,7 +2,7 @@
 
 The child gets ``JAVA_HOME``/``PATH`` from :func:`~csplade_pyserini.plugin.java.java_environment`,
 so it works whether or not the start-up hook is enabled. Its output is passed through (unless
-``quiet``) and returned for parsing.
+``quiet``) and returned for parsing. An interrupt (Ctrl-C, SIGTERM) stops the child before it propagates.
 """
 from __future__ import annotations
 
@@ -21,13 +21,28 @@ def run_pyserini(module: str, args: Sequence[str], quiet: bool = False) -> list[
                                env=java_environment(), errors="replace")
     lines: list[str] = []
     assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line.rstrip("\n"))
-        if not quiet:
-            sys.stderr.write(line)
-    if process.wait() != 0:
+    try:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if not quiet:
+                sys.stderr.write(line)
+        process.wait()
+    except BaseException:  # Ctrl-C, SIGTERM (the csplade command raises SystemExit): no orphaned child
+        stop(process)
+        raise
+    if process.returncode != 0:
         raise CspladeError(f"{module} failed (exit code {process.returncode}): {last_message(lines)}")
     return lines
+
+
+def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Terminate ``process``, kill it if it is still running after ``grace`` seconds, and reap it."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def last_message(lines: Sequence[str]) -> str:

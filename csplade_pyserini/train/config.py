@@ -16,11 +16,11 @@ from .. import options
 from ..core.config import VARIANTS
 from ..errors import CspladeError
 from ..options import option
-from .distill import LOSSES
 
 SCHEDULES = ("cosine", "linear", "constant")
 PRECISIONS = ("auto", "no", "bf16", "fp16")
 OBJECTIVES = ("clm", "mntp")
+DISTILL_LOSSES = ("none", "kl", "margin-mse")
 # fields that may differ between a run and its resumption (they do not change what is computed)
 RESUMABLE_CHANGES = {"resume", "save_every", "keep_checkpoints", "log_every", "probe_every"}
 
@@ -172,7 +172,7 @@ class TrainConfig(LoopConfig):
                                               "scores); their candidates are the hard-negative pool unless "
                                               "--hard-negatives is given")
     distill: str = option("none", "distillation from the teacher scores: none, kl (listwise KL over each "
-                                  "query's candidates) or margin-mse", choices=LOSSES)
+                                  "query's candidates) or margin-mse", choices=DISTILL_LOSSES)
     distill_weight: float = option(1.0, "weight of the distillation loss")
     teacher_temperature: float = option(1.0, "teacher scores are divided by it (student scores by --temperature)")
     dev_topics: str | None = option(None, "dev queries (csplade split): nDCG@10 logged every --dev-every steps")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import CspladeError
+from ..evaluate.tables import markdown_table
 from .loop import METRICS_FILE
 
 Records = list[dict[str, float]]
@@ -78,9 +79,8 @@ def curves_table(runs: dict[str, Records], window: int, keys: Sequence[str]) -> 
     last = {name: max(r["step"] for r in records) for name, records in runs.items()}
     starts = sorted({start for table in means.values() for start in table})
     columns = [(key, name) for key in keys for name in runs]
-    lines = ["| steps | " + " | ".join(f"{key} ({name})" if len(runs) > 1 else key
-                                       for key, name in columns) + " |",
-             "|---" * (len(columns) + 1) + "|"]
+    header = ["steps", *(f"{key} ({name})" if len(runs) > 1 else key for key, name in columns)]
+    rows = []
     for start in starts:
         end = start + window - 1 if start else 0
         end = min(end, max(last.values()))
@@ -88,5 +88,5 @@ def curves_table(runs: dict[str, Records], window: int, keys: Sequence[str]) -> 
         cells = [_cell(means[name].get(start, {}).get(key)) for key, name in columns]
         if all(cell == MISSING for cell in cells):  # e.g. steps without a dev evaluation
             continue
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append([label, *cells])
+    return markdown_table(header, rows)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("none", "kl", "margin-mse")
-
 
 def margin_mse(student: torch.Tensor, teacher: torch.Tensor, student_temperature: float = 1.0,
                teacher_temperature: float = 1.0) -> torch.Tensor:

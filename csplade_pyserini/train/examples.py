@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+from ..errors import CspladeError
 from ..formats.corpus import read_corpus
 from ..formats.files import read_lines
+from ..formats.irds import doc_text, load_dataset
 from ..formats.teacher import check_teacher, read_teacher
 from ..formats.trec import read_qrels, read_run, read_topics
-from ..errors import CspladeError
 from .config import TrainConfig
-from ..formats.irds import doc_text, load_dataset
 
 SCOREDDOCS = "scoreddocs"
 

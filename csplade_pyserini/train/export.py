@@ -49,14 +49,14 @@ def merge_checkpoint(source: str | Path, output: str | Path, force: bool = False
         raise CspladeError(f"{source}: no such directory")
     if output.resolve() == source.resolve():
         raise CspladeError("--output must differ from the directory being merged")
+    if output.exists() and not force:  # before the model is loaded
+        raise CspladeError(f"{output}: already exists (use --force to replace it)")
     if (source / ADAPTER_CONFIG).is_file():
         model = load_model(str(source))
     elif (source / STATE_FILE).is_file():
         model = _full_checkpoint(source)
     else:
         raise CspladeError(f"{source}: neither an adapter directory nor a training checkpoint")
-    if output.exists() and not force:
-        raise CspladeError(f"{output}: already exists (use --force to replace it)")
     with atomic_directory(output) as tmp:
         model.save(tmp)
         for cls in (AdaptConfig, TrainConfig):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Any
 import torch
 
 from ..core.config import CspladeConfig
-from ..loading.load import load_model
 from ..core.model import CspladeModel
+from ..formats.files import portable_reference
+from ..loading.load import load_model
 from ..loading.presets import find_preset
 from .config import AdaptConfig, LoopConfig, TrainConfig
 
@@ -141,12 +141,3 @@ def build_for(config: LoopConfig, device: torch.device) -> TrainableModel:
         return build_trainable(config, device, run_variant="bi" if config.objective == "mntp" else "causal")
     assert isinstance(config, TrainConfig)
     return build_trainable(config, device, **export_overrides(config))
-
-
-def portable_reference(reference: str, directory: Path) -> str:
-    """``reference`` as written into ``directory``: a local path relative to it, anything else as is."""
-    path = Path(reference)
-    if path.exists():
-        return os.path.relpath(path.resolve(), Path(directory).resolve())
-    return reference
-

@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 import torch
 
-from ..formats.corpus import read_corpus
 from ..errors import CspladeError
+from ..formats.corpus import read_corpus
 from ..formats.irds import doc_text, is_irds_id, load_dataset
 
 

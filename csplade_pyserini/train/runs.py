@@ -7,8 +7,8 @@ from typing import Any
 
 from ..errors import CspladeError
 from .config import LoopConfig, check_resumable, load_saved_config
-from .loop import Trainer, checkpoints
 from .export import export
+from .loop import Trainer, checkpoints
 from .modeling import TrainableModel
 
 

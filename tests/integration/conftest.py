@@ -1,14 +1,13 @@
 """Fixtures of the integration tier (real Pyserini/Anserini): literal commands, runs, expected scores."""
 from __future__ import annotations
 
-import pytest
-
-
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from csplade_pyserini.formats.trec import read_run
 

@@ -4,8 +4,8 @@ decoder SPLADE on the real model (attention-sink first position, dense logits) a
 import pytest
 import torch
 
-from csplade_pyserini.loading import base_models
 from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.loading import base_models
 from csplade_pyserini.loading.load import load_model
 
 SENTENCE = "The capital of France is"

@@ -1,12 +1,17 @@
 """``csplade bench --smoke`` end to end on a tiny model and SciFact: structure and consistency of the
 table and JSON. Nothing here asserts a time; memory assertions are about sizes, which are exact."""
 import json
+import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from csplade_pyserini.loading.quantization import METHODS
+
+REPO = Path(__file__).resolve().parents[2]
 VARIANTS = ("causal", "echo", "bi")
 
 
@@ -117,15 +122,15 @@ def test_sparsity_index_sizes_and_search(bench):
 def test_quantization_rows(bench):
     _, data, _ = bench
     rows = {row["precision"]: row for row in data["quantization"]["rows"]}
-    assert list(rows) == ["float32", "bfloat16", "int8", "bnb-int8", "bnb-int4", "torchao-int8wo"]
-    for name in ("bnb-int8", "bnb-int4", "torchao-int8wo"):
-        assert rows[name] == {"precision": name, "measured": False, "reason": "GPU-only, not measured"}
-    for name in ("float32", "bfloat16", "int8"):
+    assert list(rows) == ["float32", "bfloat16", *METHODS]
+    assert not rows["torchao-int4wo"]["measured"] and "mslk" in rows["torchao-int4wo"]["reason"]  # no CPU kernel
+    for name in ("float32", "bfloat16", "torch-int8", "bnb-int8", "torchao-int8wo", "torchao-int8dq"):
         row = rows[name]
         assert row["measured"] and row["docs_per_s"] > 0 and 0 <= row["ndcg@10"] <= 1
-        assert row["speed_vs_float32"] == pytest.approx(row["docs_per_s"] / rows["float32"]["docs_per_s"])
-    assert rows["bfloat16"]["memory_vs_float32"] == pytest.approx(0.5, abs=0.01)
-    assert rows["int8"]["weights_mib"] < rows["float32"]["weights_mib"]
+        assert row["speed_vs_bf16"] == pytest.approx(row["docs_per_s"] / rows["bfloat16"]["docs_per_s"])
+    assert rows["float32"]["memory_vs_bf16"] == pytest.approx(2.0, abs=0.02)
+    assert rows["torch-int8"]["weights_mib"] < rows["float32"]["weights_mib"]
+    assert all(row["reason"].startswith("--dtype") for row in rows.values() if not row["measured"])
     main = data["meta"]["precision"]  # auto: bfloat16 on a CPU with native bf16, else float32
     assert rows[main]["ndcg@10"] == data["retrieval"]["impacts"][0]["ndcg@10"]  # same subset, same model
 
@@ -135,18 +140,33 @@ def test_bad_options_are_one_line_errors(tiny_dir, tmp_path):
                      "--output", tmp_path / "b.json")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "csplade bench: error: unknown benchmark part(s) speed; "
+        "csplade bench: error: command line: unknown benchmark part(s) speed; "
         "choose from throughput, memory, retrieval, quantization")
     assert not (tmp_path / "b.json").exists()
 
 
 def test_throughput_grid_runs_every_variant_for_a_model_with_echo_queries(tmp_path):
     """The default preset has ECHO queries over causal documents; the grid must still run `bi`."""
-    from csplade_pyserini.loading.tiny import save_tiny
-
     from csplade_pyserini.bench.throughput import run_throughput
     from csplade_pyserini.loading.load import load_model
+    from csplade_pyserini.loading.tiny import save_tiny
 
     directory = save_tiny(tmp_path / "echo-queries", query_variant="echo")
-    result = run_throughput(lambda: load_model(str(directory)), ["causal", "echo", "bi"], [1], [8], [None], 1)
+    result = run_throughput(lambda: load_model(str(directory)), ["causal", "echo", "bi"], [1], [16], [None],
+                            repetitions=1)
     assert {row["variant"] for row in result["rows"]} == {"causal", "echo", "bi"}
+
+
+def test_the_gpu_check_runs_in_smoke_mode_on_the_cpu(tmp_path):
+    """recipes/gpu-check.sh's script: every part runs (its numbers only mean something on a GPU)."""
+    output = tmp_path / "gpu.json"
+    result = subprocess.run(["bash", str(REPO / "recipes" / "gpu-check.sh"), "--smoke", "--device", "cpu"],
+                            capture_output=True, text=True, env={**os.environ, "PY": sys.executable,
+                                                                 "OUTPUT": str(output)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(output.read_text())
+    assert {row["variant"] for row in data["throughput"]} == {"causal", "echo", "bi"}
+    methods = {row["method"]: row for row in data["quantization"]}
+    assert set(methods) == {"bfloat16", *METHODS}
+    assert all("not_run" in row or row["cosine_to_bf16"] > 0.9 for row in methods.values())
+    assert "| method | docs/s |" in output.with_suffix(".md").read_text()

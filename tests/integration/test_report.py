@@ -4,10 +4,20 @@ import json
 import pytest
 
 from csplade_pyserini.cli import main
-from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.encode.collection import STATS_DIR, ShardWriter
-from csplade_pyserini.evaluate.report import (Metric, RunSpec, RunSummary, average, document_terms, markdown_table,
-                                     measure_arguments, parse_metric, query_terms, summarise)
+from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.evaluate.report import (
+    Metric,
+    RunSpec,
+    RunSummary,
+    average,
+    document_terms,
+    markdown_table,
+    measure_arguments,
+    parse_metric,
+    query_terms,
+    summarise,
+)
 
 
 @pytest.mark.parametrize("spec, metric", [

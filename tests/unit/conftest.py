@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
 DOCS = {
     "d0": "the quick brown fox jumps over the lazy dog",
     "d1": "proteins regulate cell death and apoptosis in cancer cells",

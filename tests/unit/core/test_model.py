@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from csplade_pyserini.core.config import CspladeConfig
-from csplade_pyserini.loading.load import load_model
 from csplade_pyserini.core.model import CspladeModel
+from csplade_pyserini.loading.load import load_model
 from csplade_pyserini.loading.tiny import build_lm, build_tokenizer
 
 ARCHS = ["llama", "mistral", "qwen2", "gpt2"]

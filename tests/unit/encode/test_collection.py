@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.encode.collection import ShardStats, ShardWriter, count_vectors, shard_stats
+from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.formats.vectors import check_vector
 
 

@@ -9,9 +9,8 @@ from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.loading.load import load_model
 from csplade_pyserini.train.adapt import setup_adaptation
 from csplade_pyserini.train.contrastive import setup_contrastive
-from csplade_pyserini.train.losses import sparsity
 from csplade_pyserini.train.export import merge_checkpoint
-
+from csplade_pyserini.train.losses import sparsity
 
 
 def _rank_loss(run, batch) -> float:

@@ -39,7 +39,8 @@ def test_default_keys_are_the_logged_ones():
     assert table.splitlines()[0] == "| steps | rank |"
     from csplade_pyserini.train.curves import default_keys
 
-    assert default_keys({"run": [{"step": 1, "zero_frac": 0.2, "rank": 1.0, "lr": 1.0}]}) == ["rank", "zero_frac"]
+    records = {"run": [{"step": 1, "zero_frac": 0.2, "rank": 1.0, "lr": 1.0}]}
+    assert default_keys(records) == ["rank", "zero_frac"]
 
 
 def test_bad_metrics_files_are_one_line_errors(tmp_path, capsys):

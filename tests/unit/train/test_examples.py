@@ -2,9 +2,9 @@
 import pytest
 
 from csplade_pyserini.errors import CspladeError
+from csplade_pyserini.loading.tiny import build_tokenizer
 from csplade_pyserini.train.examples import ContrastiveBatches, load_training_data
 from csplade_pyserini.train.packing import SequenceStream
-from csplade_pyserini.loading.tiny import build_tokenizer
 
 
 def test_inconsistent_data_is_reported_with_counts(tmp_path, files, train_config):

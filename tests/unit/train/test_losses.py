@@ -5,8 +5,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from csplade_pyserini.train.losses import (IGNORE, adaptation_loss, flops, flops_weight, info_nce, keep_top_k,
-                                           mask_for_mntp, next_token_targets)
+from csplade_pyserini.train.losses import (
+    IGNORE,
+    adaptation_loss,
+    flops,
+    flops_weight,
+    info_nce,
+    keep_top_k,
+    mask_for_mntp,
+    next_token_targets,
+)
 
 
 def _setup(seed=0, batch=3, length=7, width=5, vocab=11):

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The paper's Table 1 at small scale: CSPLADE (causal), CSPLADE-Echo and CSPLADE-Bi trained with one recipe
+# and one budget (train-default.sh's: distillation + pseudo-queries, from the same adaptation), each shipped
+# as a preset (csplade-causal, csplade-echo, csplade-bi: the adaptation adapter shared), evaluated on the
+# SciFact dev split and, once, on SciFact test.
+#
+#   bash recipes/variants.sh [VARIANT...]        # default: causal echo bi (run train-default.sh first)
+#   bash recipes/variants.sh --raw VARIANT       # the same training from the raw model (no adaptation)
+#
+# Per variant: WORK/VARIANT/train (dev curve, best/), WORK/VARIANT/quickstart (SciFact test, BM25 beside it);
+# the table: WORK/table.md. Variables (defaults): DEFAULT=runs/train-default (its adapt-corpus/ holds the
+# adaptation, training data, teacher scores and dev split)  WORK=runs/variants  PRESET_DIR=encoders
+#   STEPS=(train-default's)  BASE=smollm2-135m (the raw start)  SMOKE=1: with train-default.sh's smoke
+#   output, 2 steps, a slice of SciFact.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+RAW=0
+case ${1:-} in
+  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  --raw) RAW=1; shift ;;
+esac
+if [ "$SMOKE" = 1 ]; then
+  : "${DEFAULT:=runs/train-default-smoke}" "${WORK:=runs/variants-smoke}" "${STEPS:=2}" "${DEV_EVERY:=1}"
+  : "${PRESET_DIR:=$WORK/presets}"
+fi
+DEFAULT=${DEFAULT:-runs/train-default}
+WORK=${WORK:-runs/variants}
+PRESET_DIR=${PRESET_DIR:-encoders}
+RUN=$DEFAULT/adapt-corpus
+STEPS=${STEPS:-$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["steps"])' "$RUN/train/train_config.json")}
+DEV_EVERY=${DEV_EVERY:-100}
+if [ $# -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(causal echo bi); fi
+mkdir -p "$WORK"
+
+for variant in "${VARIANTS[@]}"; do
+  case $variant in
+    causal | echo | bi) FLAGS=(--variant "$variant" --query-variant "$variant") ;;  # both sides alike
+    *) echo "variants.sh: unknown variant $variant (causal, echo, bi)" >&2; exit 2 ;;
+  esac
+  name=$variant start=$RUN/adapt/adapter
+  [ "$RAW" = 0 ] || { name=$variant-raw start=${BASE:-smollm2-135m}; }
+  out=$WORK/$name
+  say "$name: contrastive training with distillation ($STEPS steps, from $start)"
+  [ -d "$out/train/final" ] || "$PY" -m csplade_pyserini train --config "$RUN/train/train_config.json" \
+    --model "$start" --output-dir "$out/train" "${FLAGS[@]}" --steps "$STEPS" --dev-every "$DEV_EVERY" --resume
+  say "$name: SciFact test with the best dev checkpoint (recipes/quickstart.sh)"
+  ENCODER=$out/train/best WORK=$out/quickstart bash recipes/quickstart.sh > "$out/quickstart.md"
+done
+
+say "table: variant x start -> dev and test"
+"$PY" recipes/variants_table.py "$WORK" "${VARIANTS[@]}" | tee "$WORK/table.md"
