@@ -38,14 +38,14 @@ def test_every_flag_name_maps_to_its_field():
         "--chunk-sizes", "model", "16", "--memory-vocabs", "model", "1000", "--memory-lengths", "8",
         "--memory-batch", "3", "--memory-hidden", "16", "--docs", "9", "--queries", "8", "--doc-length", "7",
         "--latency-queries", "6", "--prune-k", "all", "4", "--quant-docs", "5", "--quant-queries", "4",
-        "--precisions", "float32", "int8", "--coarse-scale", "2.5", "--output", "out/b.json",
+        "--precisions", "float32", "torch-int8", "--coarse-scale", "2.5", "--output", "out/b.json",
         "--workdir", "work"])
     assert config == BenchConfig(
         model="dir", dataset="beir/nfcorpus/test", device="cuda:1", dtype="float32", threads=2, repetitions=5,
         seed=3, batch_size=4, families=["memory", "retrieval"], variants=["bi"], batch_sizes=[2],
         lengths=[64], chunk_sizes=[None, 16], memory_vocabs=[None, 1000], memory_lengths=[8], memory_batch=3,
         memory_hidden=16, docs=9, queries=8, doc_length=7, latency_queries=6, prune_k=[None, 4], quant_docs=5,
-        quant_queries=4, precisions=["float32", "int8"], coarse_scale=2.5)
+        quant_queries=4, precisions=["float32", "torch-int8"], coarse_scale=2.5)
     assert (args.output, args.workdir) == ("out/b.json", "work")
     assert parse(["--model", "m", "--families", "memory"])[0].families == ["memory"]
 
