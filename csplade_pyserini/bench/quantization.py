@@ -19,6 +19,7 @@ from ..core.model import CspladeModel
 from ..errors import CspladeError
 from ..evaluate.report import directory_bytes
 from ..loading.load import load_model
+from ..loading.quantization import weight_bytes
 from .encoding import encode_documents, encode_queries
 from .impacts import at_scale
 from .lucene import build_indexes, evaluate_runs, search_impact, write_collection
@@ -26,27 +27,6 @@ from .subset import Subset
 
 MIB = 1024 * 1024
 REFERENCE = "bfloat16"
-
-
-def weight_bytes(module: torch.nn.Module) -> int:
-    """Bytes of the tensors in ``module.state_dict()`` (tied weights once; packed int8 weights included)."""
-    seen: set[tuple[int, int]] = set()
-    total = 0
-
-    def add(value: Any) -> None:
-        nonlocal total
-        if isinstance(value, torch.Tensor):
-            key = (value.data_ptr(), value.numel())
-            if key not in seen:
-                seen.add(key)
-                total += value.numel() * value.element_size()
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                add(item)
-
-    for value in module.state_dict().values():
-        add(value)
-    return total
 
 
 def load_precision(name: str, precision: str, device: str, **overrides: Any) -> tuple[CspladeModel, int]:

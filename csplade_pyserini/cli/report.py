@@ -2,8 +2,11 @@
 
 Each ``--run`` is a list of KEY=VALUE fields: ``name``, ``run`` (TREC run) and ``qrels`` are required;
 ``index`` (its size on disk), ``export`` (a ``csplade encode`` output or any JsonVectorCollection: terms
-per document and encode time), ``query-vectors`` (JSONL of query vectors: terms per query),
-``encode-seconds`` and ``metrics`` (comma-separated, default: --metrics) are optional. Example:
+per document and encode time; with ``csplade encode``'s stats also documents per second, the encoder's
+weight memory and the encoding process's peak RSS), ``query-vectors`` (JSONL of query vectors: terms per
+query), ``encode-seconds`` and ``metrics`` (comma-separated, default: --metrics) are optional. A row of a
+run that could not be made is ``name=... skipped=REASON``. ``--relative-to NAME`` adds each column's ratio
+to row NAME (metrics: the difference). Example:
 
     csplade report --json report.json \\
         --run name=csplade run=runs/csplade.trec qrels=qrels.txt index=indexes/csplade export=vectors \\
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 
-FIELDS = ("name", "run", "qrels", "metrics", "index", "export", "query-vectors", "encode-seconds")
+FIELDS = ("name", "run", "qrels", "metrics", "index", "export", "query-vectors", "encode-seconds", "skipped")
 
 
 def register(commands) -> None:
@@ -27,6 +30,8 @@ def register(commands) -> None:
                              "(default: %(default)s)")
     parser.add_argument("--average", action="store_true", help="add a row with the mean of each metric")
     parser.add_argument("--json", help="also write the report as JSON to this file")
+    parser.add_argument("--relative-to", metavar="NAME",
+                        help="add ratios (and metric differences) to the row of this name")
     parser.set_defaults(run=run)
 
 
@@ -45,6 +50,8 @@ def parse_run(fields: list[str], default_metrics: list[str]):
         if key in values:
             raise CspladeError(f"--run: {key} given twice")
         values[key] = value
+    if values.get("name") and "skipped" in values:
+        return RunSpec(name=values["name"], run=Path(), qrels=Path(), skipped=values["skipped"] or "not run")
     missing = [key for key in ("name", "run", "qrels") if not values.get(key)]
     if missing:
         raise CspladeError(f"--run {' '.join(fields)}: missing {', '.join(missing)}")
@@ -77,10 +84,14 @@ def run(args: argparse.Namespace) -> int:
 
     for metric in args.metrics:
         parse_metric(metric)  # a bad metric fails before any evaluation
+    from ..errors import CspladeError
+
     specs = [parse_run(fields, args.metrics) for fields in args.runs]
+    if args.relative_to and args.relative_to not in [spec.name for spec in specs]:
+        raise CspladeError(f"--relative-to {args.relative_to!r}: no --run has that name")
     summaries = [summarise(spec) for spec in specs]
     averaged = average(summaries) if args.average else None
-    print(markdown_table(summaries, averaged))
+    print(markdown_table(summaries, averaged, args.relative_to))
     if args.json:
         write_json(summaries, averaged, args.json)
     return 0

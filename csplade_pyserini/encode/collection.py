@@ -16,6 +16,7 @@ import dataclasses
 import gzip
 import json
 import os
+import resource
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -131,9 +132,16 @@ class ShardStats:
     terms: int  # non-zero terms over all its documents
     seconds: float  # wall time of the run that finished the shard (model loading excluded)
     resumed: int = 0  # documents written by an earlier, interrupted run (not in ``seconds``)
+    weights_mib: float | None = None  # the encoder's weight memory (quantized tensors at their size)
+    peak_rss_mib: float | None = None  # peak resident memory of the process that finished the shard
 
     def save(self, path: Path) -> None:
         write_json(path, asdict(self))
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def shard_stats(export_dir: str | Path) -> list[ShardStats] | None:
@@ -219,11 +227,11 @@ class ShardWriter:
             self._handle.close()
             self._handle = None
 
-    def finish(self) -> Path:
+    def finish(self, weights_mib: float | None = None) -> Path:
         """Make the shard visible under its final name (compressing it if asked), its stats beside it."""
         self.close()
         seconds = round(time.monotonic() - self.started, 2)
-        ShardStats(self.written, self.terms, seconds, self.resumed).save(self.stats_path)
+        ShardStats(self.written, self.terms, seconds, self.resumed, weights_mib, peak_rss_mib()).save(self.stats_path)
         self.final_path.parent.mkdir(parents=True, exist_ok=True)
         if not self.partial_path.exists():  # an empty shard
             self.partial_path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from .collection import ExportInfo, ShardWriter, discard_export, export_differen
 if TYPE_CHECKING:
     from ..core.config import CspladeConfig
     from ..core.model import CspladeModel
+from ..loading.quantization import weight_bytes
 
 
 def shard_documents(documents: Iterable[Document], shard_id: int, shard_num: int) -> Iterator[Document]:
@@ -100,7 +101,7 @@ def encode_corpus(
             writer.flush()
             progress.update(len(todo))
     _check_not_empty(writer, shard_id)
-    return writer.finish()
+    return writer.finish(weights_mib=weight_bytes(model.lm) / 2**20)
 
 
 def _check_not_empty(writer: ShardWriter, shard_id: int) -> None:

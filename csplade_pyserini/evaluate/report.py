@@ -85,6 +85,7 @@ class RunSpec:
     export: Path | None = None
     query_vectors: Path | None = None
     encode_seconds: float | None = None
+    skipped: str | None = None  # why this row's run could not be made
 
 
 @dataclass
@@ -98,6 +99,10 @@ class RunSummary:
     query_terms: float | None = None
     encode_seconds: float | None = None
     encode_shards: int | None = None
+    docs_per_s: float | None = None  # documents encoded per second (resumed documents left out)
+    weights_mib: float | None = None
+    peak_rss_mib: float | None = None
+    skipped: str | None = None
     files: dict[str, str] = field(default_factory=dict)
 
 
@@ -183,6 +188,8 @@ def _count_vectors(files: Iterable[Path]) -> tuple[int, int]:
 
 def summarise(spec: RunSpec) -> RunSummary:
     """Everything the report shows about one run."""
+    if spec.skipped is not None:
+        return RunSummary(spec.name, {}, skipped=spec.skipped)
     metrics = [parse_metric(m) for m in spec.metrics]
     for path in (spec.run, spec.qrels, spec.query_vectors):
         if path is not None and not path.is_file():
@@ -201,6 +208,7 @@ def summarise(spec: RunSpec) -> RunSummary:
         summary.doc_terms = terms / documents if documents else 0.0
         summary.encode_seconds = seconds
         summary.files["export"] = str(spec.export)
+        _add_resources(summary, shard_stats(spec.export))
     if spec.query_vectors is not None:
         queries, terms = query_terms(spec.query_vectors)
         summary.queries, summary.query_terms = queries, (terms / queries if queries else 0.0)
@@ -208,6 +216,17 @@ def summarise(spec: RunSpec) -> RunSummary:
     if spec.encode_seconds is not None:
         summary.encode_seconds = spec.encode_seconds
     return summary
+
+
+def _add_resources(summary: RunSummary, stats) -> None:
+    """Documents per second, weight memory and peak RSS of an export's ``csplade encode`` stats."""
+    if not stats:
+        return
+    fresh = sum(s.documents - s.resumed for s in stats)
+    seconds = sum(s.seconds for s in stats)
+    summary.docs_per_s = fresh / seconds if seconds > 0 and fresh > 0 else None
+    summary.weights_mib = max((s.weights_mib for s in stats if s.weights_mib is not None), default=None)
+    summary.peak_rss_mib = max((s.peak_rss_mib for s in stats if s.peak_rss_mib is not None), default=None)
 
 
 def average(summaries: Sequence[RunSummary]) -> dict[str, float]:
@@ -232,22 +251,59 @@ def human_seconds(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] | None = None) -> str:
-    """The report as a Markdown table; columns nobody has are left out, missing cells are '–'."""
+RESOURCES = (  # (column, RunSummary field, format): the columns besides the metrics
+    ("index", "index_bytes", lambda v: human_bytes(v)),
+    ("terms/doc", "doc_terms", lambda v: f"{v:.1f}"),
+    ("terms/query", "query_terms", lambda v: f"{v:.1f}"),
+    ("docs/s", "docs_per_s", lambda v: f"{v:.1f}"),
+    ("weights", "weights_mib", lambda v: f"{v:.0f} MiB"),
+    ("peak RSS", "peak_rss_mib", lambda v: f"{v:.0f} MiB"),
+)
+
+
+def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] | None = None,
+                   relative_to: str | None = None) -> str:
+    """The report as a Markdown table; columns nobody has are left out, missing cells are '–'. With
+    ``relative_to`` (a row's name), each metric gets its difference and each resource its ratio to it."""
     labels = list(dict.fromkeys(label for s in summaries for label in s.scores))
-    extra = [(title, getter) for title, getter in (
-        ("index", lambda s: None if s.index_bytes is None else human_bytes(s.index_bytes)),
-        ("terms/doc", lambda s: None if s.doc_terms is None else f"{s.doc_terms:.1f}"),
-        ("terms/query", lambda s: None if s.query_terms is None else f"{s.query_terms:.1f}"),
-        ("encode", _encode_cell),
-    ) if any(getter(s) is not None for s in summaries)]
-    header = ["run", *labels, *(title for title, _ in extra)]
-    rows = [[s.name, *(_score(s.scores.get(label)) for label in labels),
-             *((getter(s) or MISSING) for _, getter in extra)] for s in summaries]
+    resources = [r for r in RESOURCES if any(getattr(s, r[1]) is not None for s in summaries)]
+    reference = next((s for s in summaries if s.name == relative_to), None)
+    header = ["run"]
+    for label in labels:
+        header += [label] + ([f"Δ {label}"] if reference else [])
+    for title, _, _ in resources:
+        header += [title] + ([f"{title} vs {relative_to}"] if reference and title not in ("terms/doc", "terms/query")
+                             else [])
+    encode = any(s.encode_seconds is not None for s in summaries)
+    header += ["encode"] * encode + ["not run"] * any(s.skipped for s in summaries)
+    rows = []
+    for s in summaries:
+        row = [s.name]
+        for label in labels:
+            row.append(_score(s.scores.get(label)))
+            if reference:
+                row.append(_delta(s.scores.get(label), reference.scores.get(label)))
+        for title, name, shown in resources:
+            value = getattr(s, name)
+            row.append(MISSING if value is None else shown(value))
+            if reference and title not in ("terms/doc", "terms/query"):
+                row.append(_ratio(value, getattr(reference, name)))
+        row += [_encode_cell(s) or MISSING] * encode
+        if "not run" in header:
+            row.append(s.skipped or "")
+        rows.append(row)
     if averaged is not None:
-        rows.append(["average", *(_score(averaged.get(label)) for label in labels),
-                     *(MISSING for _ in extra)])
+        cells = [cell for label in labels for cell in [_score(averaged.get(label))] + [MISSING] * bool(reference)]
+        rows.append(["average", *cells] + [MISSING] * (len(header) - 1 - len(cells)))
     return tables.markdown_table(header, rows)
+
+
+def _delta(value: float | None, reference: float | None) -> str:
+    return MISSING if value is None or reference is None else f"{value - reference:+.4f}"
+
+
+def _ratio(value: float | None, reference: float | None) -> str:
+    return MISSING if not value or not reference else f"{value / reference:.2f}x"
 
 
 def _score(value: float | None) -> str:

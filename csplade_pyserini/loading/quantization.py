@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CspladeError
 
@@ -114,3 +114,27 @@ def _torchao(lm: torch.nn.Module, method: str) -> torch.nn.Module:
     head = lm.get_output_embeddings()
     quantize_(lm, config, filter_fn=lambda module, name: isinstance(module, torch.nn.Linear) and module is not head)
     return lm.eval()
+
+
+def weight_bytes(module: torch.nn.Module) -> int:
+    """Bytes of the tensors in ``module.state_dict()`` (tied weights once; quantized tensors at their packed
+    size, their scales included)."""
+    seen: set[tuple[int, int]] = set()
+    return sum(_tensor_bytes(value, seen) for value in module.state_dict().values())
+
+
+def _tensor_bytes(value: Any, seen: set[tuple[int, int]]) -> int:
+    import torch
+
+    if isinstance(value, (tuple, list)):
+        return sum(_tensor_bytes(item, seen) for item in value)
+    if not isinstance(value, torch.Tensor):
+        return 0
+    if hasattr(value, "__tensor_flatten__"):  # a torchao tensor subclass: its inner data and scales
+        names, _ = value.__tensor_flatten__()
+        return sum(_tensor_bytes(getattr(value, name), seen) for name in names)
+    key = (value.data_ptr(), value.numel())
+    if key in seen:
+        return 0
+    seen.add(key)
+    return value.numel() * value.element_size()
