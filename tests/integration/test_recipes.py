@@ -79,7 +79,10 @@ def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_
     csplade, bm25 = table[f"CSPLADE ({smoke_model.name})"], table["BM25"]
     hybrid = table["CSPLADE + BM25 (RRF k=60)"]  # the smoke model's directory records no fusion setting
     assert score(hybrid["nDCG@10"]) >= 0 and hybrid["index"] == "–"
-    assert list(csplade) == ["run", "nDCG@10", "R@100", "index", "terms/doc", "terms/query", "encode"]
+    assert list(csplade) == ["run", "nDCG@10", "R@100", "index", "terms/doc", "terms/query", "docs/s", "weights",
+                             "peak RSS", "encode"]
+    assert float(csplade["docs/s"]) > 0
+    assert all(re.fullmatch(r"\d+ MiB", csplade[column]) for column in ("weights", "peak RSS"))
     score(csplade["nDCG@10"])
     score(csplade["R@100"])
     assert score(bm25["nDCG@10"]) > 0.3 and score(bm25["R@100"]) > 0.5  # judged documents are in the slice
