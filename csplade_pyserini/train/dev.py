@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from tqdm.auto import tqdm
 
 from ..core.model import CspladeModel
 from ..errors import CspladeError
@@ -47,19 +48,26 @@ class DevSet:
 
 
 def impact_matrix(model: CspladeModel, texts: list[str], side: str, batch_size: int) -> torch.Tensor:
-    """[N, V] sparse CSR float32 matrix of the integer impacts the index (or the query) would hold."""
+    """[N, V] sparse float64 matrix of the integer impacts the index (or the query) would hold (float64: sums of
+    impact products stay exact)."""
     rows, cols, values = [], [], []
     scale = model.config.weight_scale
-    for row, (ids, weights) in enumerate(model.encode(texts, side, batch_size)):
-        for token_id, weight in zip(ids, weights):
-            impact = int(round(weight * scale))
-            if impact >= 1:
-                rows.append(row)
-                cols.append(token_id)
-                values.append(float(impact))
+    chunk = 16 * batch_size  # texts per encode call: length-sorted batches within it, progress between them
+    label = {"doc": "dev documents", "query": "dev queries"}[side]
+    with tqdm(total=len(texts), desc=label, unit="text", leave=False) as progress:
+        for start in range(0, len(texts), chunk):
+            for row, (ids, weights) in enumerate(model.encode(texts[start:start + chunk], side, batch_size), start):
+                for token_id, weight in zip(ids, weights):
+                    impact = int(round(weight * scale))
+                    if impact >= 1:
+                        rows.append(row)
+                        cols.append(token_id)
+                        values.append(float(impact))
+            progress.update(len(texts[start:start + chunk]))
     size = (len(texts), len(model.vocabulary))
-    coo = torch.sparse_coo_tensor(torch.tensor([rows, cols], dtype=torch.long), torch.tensor(values), size)
-    return coo.coalesce().to_sparse_csr()
+    indices = torch.tensor([rows, cols], dtype=torch.long).reshape(2, -1)
+    return torch.sparse_coo_tensor(indices, torch.tensor(values, dtype=torch.float64), size,
+                                   check_invariants=False).coalesce()
 
 
 def evaluate(model: CspladeModel, dev: DevSet, run_path: str | Path, batch_size: int = 16,

@@ -112,7 +112,8 @@ def test_quickstart_smoke_runs_end_to_end_and_reuses_its_steps(smoke_model, tmp_
     assert "encode shard" not in again.stderr and "Running" not in again.stderr  # nothing redone
     other = subprocess.run(["bash", str(RECIPES / "quickstart.sh")], capture_output=True, text=True,
                            env={**os.environ, "PY": sys.executable, "WORK": str(work), "ENCODER": "csplade"})
-    assert other.returncode == 2 and "was encoded with --encoder" in other.stderr
+    assert other.returncode == 2 and "made with another encoder" in other.stderr
+    assert "tiny-encoder' -> 'csplade'" in other.stderr  # names what differs
 
 
 def test_beir_smoke_prints_ndcg_per_dataset_and_the_average(smoke_model, tmp_path):
@@ -170,8 +171,15 @@ def test_adapt_corpus_smoke_trains_an_encoder_for_a_corpus_without_queries(smoke
     assert best["dev_ndcg10"] == max(score(row["dev_ndcg10"]) for row in curve.values())
     encoder = load_model(str(work / "train" / "best"))  # the shipped form: an adapter on the adaptation
     assert encoder.config.query_max_length == 256 and encoder.config.query_top_k == 64
+    inference = json.loads((work / "inference.json").read_text())  # the document length, chosen on dev
+    by_length = inference["dev_ndcg10_by_doc_length"]
+    assert inference["step"] == best["step"] and set(by_length) == {"128", "64"}
+    assert by_length["128"] == best["dev_ndcg10"]
+    assert by_length[str(inference["doc_max_length"])] == max(by_length.values())
     fusion = json.loads((work / "fusion.json").read_text())
     assert fusion["method"] in ("rrf", "minmax") and len(fusion["grid"]) == 2
+    chosen = work / "dev" / f"step-{best['step']:06d}-doc-{inference['doc_max_length']}.trec"
+    assert read_run(chosen) and read_run(work / "dev" / "fused.trec")  # fused from the chosen length's run
 
 
 def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
@@ -200,9 +208,21 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
              (work / "data" / "corpus" / "docs.jsonl").read_text().splitlines()[:8]]
     lm, tokenizer, config = load_preset(Preset.read(work / "presets" / "csplade.json"), torch.float32, "cpu")
     from_preset = CspladeModel(lm, tokenizer, config).weights(texts, "doc")
-    trained = load_model(str(work / "adapt-corpus" / "train" / "best")).weights(texts, "doc")
+    length = json.loads((work / "adapt-corpus" / "inference.json").read_text())["doc_max_length"]
+    assert config.doc_max_length == length  # the document length chosen on dev
+    trained = load_model(str(work / "adapt-corpus" / "train" / "best"), doc_max_length=length).weights(texts, "doc")
     assert config.query_top_k == 64 and config.doc_top_k == 256
     assert torch.allclose(from_preset, trained, atol=2e-2)
+
+    # recipes/variants.sh: a variant trained from the same adaptation ships as its own preset beside it
+    variants = tmp_path / "variants"
+    table = parse_table(recipe("variants.sh", "bi", DEFAULT=work, WORK=variants, BASE=smoke_model).stdout)
+    assert table["bi"]["start"] == "adapted" and 0 <= score(table["bi"]["test nDCG@10"])
+    bi = json.loads((variants / "presets" / "csplade-bi.json").read_text())
+    assert bi["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train-csplade-bi"]
+    assert "fusion" not in bi and bi["description"].endswith("bi on both sides")
+    _, _, config = load_preset(Preset.read(variants / "presets" / "csplade-bi.json"), torch.float32, "cpu")
+    assert config.variant == config.query_variant == "bi"
 
 
 def test_every_csplade_flag_in_the_recipes_exists():
