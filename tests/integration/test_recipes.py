@@ -130,6 +130,18 @@ def test_beir_smoke_prints_ndcg_per_dataset_and_the_average(smoke_model, tmp_pat
     assert report["average"] == {"nDCG@10": report["runs"][0]["scores"]["nDCG@10"]}
 
 
+def test_quantization_smoke_builds_one_index_per_precision_and_says_what_did_not_run(tmp_path):
+    work = tmp_path / "quantization"
+    result = recipe("quantization.sh", "bfloat16", "torch-int8", "torchao-int4wo", WORK=work)
+    table = parse_table(result.stdout)
+    assert list(table) == ["bfloat16", "torch-int8", "torchao-int4wo"]
+    for precision in ("bfloat16", "torch-int8"):  # the paper's protocol: the index of the quantized model
+        assert (work / precision / "index").is_dir() and score(table[precision]["nDCG@10"]) >= 0
+    assert table["bfloat16"]["docs/s vs bfloat16"] == "1.00x"  # ratios against bf16, in the same run
+    assert table["torchao-int4wo"]["not run"] != "–" and table["torchao-int4wo"]["nDCG@10"] == "–"
+    assert (work / "torchao-int4wo" / "not-run.txt").read_text().strip() == table["torchao-int4wo"]["not run"]
+
+
 def test_msmarco_recipe_smoke_runs_every_step(smoke_model, tmp_path):
     work = tmp_path / "msmarco"
     result = recipe("msmarco-passage/run.sh", WORK=work, BASE_MODEL=smoke_model, VARIANT="bi", CHECKPOINT=2)
