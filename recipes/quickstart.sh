@@ -11,10 +11,11 @@
 # nDCG@10, R@100, index size, mean non-zero terms per document and query, and encoding time (also in
 # $WORK/report.md and report.json). --check compares the table with recipes/expected.yaml.
 #
-# CPU only is fine: 15 minutes on 2 AVX512-BF16 cores (DTYPE=auto: bf16; 12 of them encoding 5,183
-# documents), about 50 on 2 AVX2-only cores (float32). Re-running reuses every
-# finished step (data, encoded shards, indexes, runs, evaluation), so change settings together with
-# --force (redoes every step) or another WORK. An interrupted encoding resumes where it stopped.
+# CPU only is fine: 33 minutes on 2 AVX512-BF16 cores (DTYPE=auto: bf16; 31 of them encoding 5,183
+# documents at the default's 256 tokens; DOC_MAX_LENGTH=128: 15), 2-3x that on 2 AVX2-only cores
+# (float32). Re-running reuses every finished step (data, encoded shards, indexes, runs, evaluation), so
+# change settings together with --force (redoes every step) or another WORK. An interrupted encoding
+# resumes where it stopped.
 #
 # Variables (defaults):
 #   ENCODER=csplade        model directory, preset name (encoders/) or Hugging Face id
