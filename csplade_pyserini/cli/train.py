@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import options
 from ..options import option
+from .common import EncoderOptions, at_least, require
 
 
 def register(commands) -> None:
@@ -108,42 +109,27 @@ def run_curves(args: argparse.Namespace) -> int:
 
 
 @dataclass
-class DevEvalSettings:
-    encoder: str = option("", "encoder: a model or adapter directory, a preset, or a training checkpoint")
+class DevEvalSettings(EncoderOptions):
+    """The encoder (with its overrides: ``--doc-max-length 512``...) and the dev set it is scored on."""
+
+    dtype: str = option("auto", "precision (auto: bf16 where the CPU has it)")
     topics: str = option("", "dev topics")
     qrels: str = option("", "dev qrels")
     corpus: str = option("", "the documents the dev queries are ranked among (csplade dev-corpus)")
     output: str = option("", "the TREC run to write (top 100 per query)")
-    dtype: str = option("auto", "precision (auto: bf16 where the CPU has it)")
-    device: str = option("cpu", "cpu, cuda, cuda:N")
     batch_size: int = option(16, "texts per forward pass")
-    variant: str | None = option(None, "override the encoder's variant (causal, echo, bi)")
-    query_variant: str | None = option(None, "override the query side's variant")
-    doc_max_length: int | None = option(None, "override the document length in tokens")
-    query_max_length: int | None = option(None, "override the query length in tokens")
-    doc_top_k: int | None = option(None, "override the document term cap")
-    query_top_k: int | None = option(None, "override the query term cap")
 
     def validate(self) -> None:
-        from ..errors import CspladeError
-
-        for name in ("encoder", "topics", "qrels", "corpus", "output"):
-            if not getattr(self, name):
-                raise CspladeError(f"--{name} is required")
-        if self.batch_size < 1:
-            raise CspladeError(f"--batch-size must be >= 1, got {self.batch_size}")
+        super().validate()
+        require(self, "topics", "qrels", "corpus", "output")
+        at_least(self, "batch_size", 1)
 
 
 def run_dev_eval(settings: DevEvalSettings) -> int:
     import json
 
-    from ..loading.load import load_model
     from ..train.dev import DevSet, evaluate
 
     dev = DevSet.read(settings.topics, settings.qrels, settings.corpus)  # bad files fail before the model loads
-    overrides = {name: getattr(settings, name) for name in ("variant", "query_variant", "doc_max_length",
-                                                           "query_max_length", "doc_top_k", "query_top_k")
-                 if getattr(settings, name) is not None}
-    model = load_model(settings.encoder, device=settings.device, dtype=settings.dtype, **overrides)
-    print(json.dumps(evaluate(model, dev, settings.output, settings.batch_size)))
+    print(json.dumps(evaluate(settings.load(), dev, settings.output, settings.batch_size)))
     return 0
