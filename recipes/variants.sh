@@ -7,8 +7,11 @@
 #   bash recipes/variants.sh [VARIANT...]        # default: causal echo bi (run train-default.sh first)
 #   bash recipes/variants.sh --raw VARIANT       # the same training from the raw model (no adaptation)
 #
-# Per variant: WORK/VARIANT/train (dev curve, best/), WORK/VARIANT/quickstart (SciFact test, BM25 beside it);
-# the table: WORK/table.md. Variables (defaults): DEFAULT=runs/train-default (its adapt-corpus/ holds the
+# Every variant is encoded with the default's document length (DEFAULT/adapt-corpus/inference.json, chosen
+# on dev); the training's dev curve uses its training length. Per variant: WORK/VARIANT/train (dev curve,
+# best/), WORK/VARIANT/dev-doc-LENGTH.{trec,json} (the best checkpoint on dev at the inference length, the
+# number that picks the default), WORK/VARIANT/quickstart (SciFact test, BM25 beside it); the table:
+# WORK/table.md. Variables (defaults): DEFAULT=runs/train-default (its adapt-corpus/ holds the
 # adaptation, training data, teacher scores and dev split)  WORK=runs/variants  PRESET_DIR=encoders
 #   STEPS=(train-default's)  BASE=smollm2-135m (the raw start)  SMOKE=1: with train-default.sh's smoke
 #   output, 2 steps, a slice of SciFact.
@@ -32,6 +35,7 @@ STEPS=${STEPS:-$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[
 DEV_EVERY=${DEV_EVERY:-100}
 if [ $# -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(causal echo bi); fi
 ADAPT_BASE=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["model"])' "$RUN/adapt/adapt_config.json")
+LENGTH=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$RUN/inference.json")
 mkdir -p "$WORK"
 
 for variant in "${VARIANTS[@]}"; do
@@ -45,13 +49,21 @@ for variant in "${VARIANTS[@]}"; do
   say "$name: contrastive training with distillation ($STEPS steps, from $start)"
   [ -d "$out/train/final" ] || "$PY" -m csplade_pyserini train --config "$RUN/train/train_config.json" \
     --model "$start" --output-dir "$out/train" "${FLAGS[@]}" --steps "$STEPS" --dev-every "$DEV_EVERY" --resume
+  dev=$out/dev-doc-$LENGTH
+  say "$name: the best checkpoint on dev with $LENGTH-token documents"
+  [ -f "$dev.json" ] || { "$PY" -m csplade_pyserini dev-eval --encoder "$out/train/best" \
+    --topics "$RUN/dev/dev-topics.tsv" --qrels "$RUN/dev/dev-qrels.txt" --corpus "$RUN/dev/corpus" \
+    --doc-max-length "$LENGTH" --output "$dev.trec" > "$dev.json.tmp" && mv "$dev.json.tmp" "$dev.json"; }
+  encoder=$out/train/best
   if [ "$RAW" = 0 ]; then  # shares the default's adaptation adapter: csplade-smollm2-135m/{adapt,train-csplade-VARIANT}
     say "$name: shipped as the csplade-$variant preset"
     "$PY" recipes/record_preset.py "$PRESET_DIR/csplade-$variant.json" --run "$RUN" --train "$out/train/best" \
-      --base "$ADAPT_BASE"
+      --base "$ADAPT_BASE" --dev "$dev.json"
+    encoder=csplade-$variant
   fi
-  say "$name: SciFact test with the best dev checkpoint (recipes/quickstart.sh)"
-  ENCODER=$out/train/best WORK=$out/quickstart bash recipes/quickstart.sh > "$out/quickstart.md"
+  say "$name: SciFact test with the best dev checkpoint (recipes/quickstart.sh, $encoder)"
+  CSPLADE_ENCODERS=$PRESET_DIR ENCODER=$encoder DOC_MAX_LENGTH=$LENGTH WORK=$out/quickstart \
+    bash recipes/quickstart.sh > "$out/quickstart.md"
 done
 
 say "table: variant x start -> dev and test"

@@ -2,9 +2,11 @@
 
     python recipes/variants_table.py WORK VARIANT...
 
-Reads WORK/<name>/train/best/best.json (dev) and WORK/<name>/quickstart/report.json (SciFact test, from
-recipes/quickstart.sh) for every variant name given (``causal``, ``echo-raw``...), and prints one Markdown
-table with the paper's dev MRR@10 (Table 1, MS MARCO) at 1B and 8B for the ordering.
+Reads, for every variant name given (``causal``, ``echo-raw``...): WORK/<name>/train/best/best.json (the
+dev curve's best step, at the training's document length), WORK/<name>/dev-doc-LENGTH.json (that checkpoint
+on dev at the inference length) and WORK/<name>/quickstart/report.json (SciFact test, from
+recipes/quickstart.sh); prints one Markdown table with the paper's dev MRR@10 (Table 1, MS MARCO) at 1B and
+8B for the ordering.
 """
 from __future__ import annotations
 
@@ -20,11 +22,16 @@ PAPER = {"causal": ("38.2", "39.5"), "echo": ("38.8", "40.8"), "bi": ("40.4", "4
 def row(work: Path, name: str) -> list[str]:
     variant, _, raw = name.partition("-")
     best = json.loads((work / name / "train" / "best" / "best.json").read_text())
+    trained = json.loads((work / name / "train" / "best" / "csplade_config.json").read_text())["doc_max_length"]
+    (dev_file,) = (work / name).glob("dev-doc-*.json")
+    length = dev_file.stem.removeprefix("dev-doc-")
+    dev = json.loads(dev_file.read_text())
     report = json.loads((work / name / "quickstart" / "report.json").read_text())
     csplade = report["runs"][0]
     docs = csplade.get("documents") or 0
     seconds = csplade.get("encode_seconds") or 0
-    return [variant, "raw" if raw else "adapted", f"{best['dev_ndcg10']:.4f} (step {best['step']})",
+    return [variant, "raw" if raw else "adapted", f"{best['dev_ndcg10']:.4f} (step {best['step']}, {trained})",
+            f"{dev['dev_ndcg10']:.4f} ({length})",
             f"{csplade['scores']['nDCG@10']:.4f}", f"{csplade['scores']['R@100']:.4f}",
             f"{csplade['doc_terms']:.1f}", f"{csplade['query_terms']:.1f}",
             f"{csplade['index_bytes'] / 1e6:.1f} MB", f"{docs / seconds:.2f}" if seconds else "–",
@@ -33,7 +40,8 @@ def row(work: Path, name: str) -> list[str]:
 
 def main() -> None:
     work, names = Path(sys.argv[1]), sys.argv[2:]
-    header = ["variant", "start", "dev nDCG@10 (best step)", "test nDCG@10", "test R@100", "terms/doc",
+    header = ["variant", "start", "dev nDCG@10 (best step, doc tokens)",
+              "dev nDCG@10 (doc tokens)", "test nDCG@10", "test R@100", "terms/doc",
               "terms/query", "index", "encode docs/s", "paper dev MRR@10 1B", "paper 8B"]
     print(markdown_table(header, [row(work, name) for name in names]))
 

@@ -235,6 +235,9 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     assert "fusion" not in bi and bi["description"].endswith("bi on both sides")
     _, _, config = load_preset(Preset.read(variants / "presets" / "csplade-bi.json"), torch.float32, "cpu")
     assert config.variant == config.query_variant == "bi"
+    assert config.doc_max_length == length  # encoded like the default, at the length chosen on dev
+    assert set(bi["metadata"]["dev_ndcg10_by_doc_length"]) == {str(train["doc_max_length"]), str(length)}
+    assert 0 <= score(table["bi"]["dev nDCG@10 (doc tokens)"].split()[0])
 
 
 def test_every_csplade_flag_in_the_recipes_exists():
