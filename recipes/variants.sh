@@ -64,6 +64,7 @@ for variant in "${VARIANTS[@]}"; do
   say "$name: SciFact test with the best dev checkpoint (recipes/quickstart.sh, $encoder)"
   CSPLADE_ENCODERS=$PRESET_DIR ENCODER=$encoder DOC_MAX_LENGTH=$LENGTH WORK=$out/quickstart \
     bash recipes/quickstart.sh > "$out/quickstart.md"
+  [ "$RAW" = 1 ] || "$PY" recipes/record_preset.py "$PRESET_DIR/csplade-$variant.json" "$out/quickstart/report.json"
 done
 
 say "table: variant x start -> dev and test"
