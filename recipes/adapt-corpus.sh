@@ -143,9 +143,7 @@ for length in $INFER_LENGTHS; do  # WORK/dev/step-STEP-doc-LENGTH.{trec,json}: t
   if [ "$length" = "$DOC_LENGTH" ]; then  # the training's own dev run of that step
     cp "$WORK/train/dev/run-$BEST_STEP.trec" "$out.trec" && cp "$WORK/train/best/best.json" "$out.json"
   else
-    "$PY" -m csplade_pyserini dev-eval --encoder "$WORK/train/best" --topics "$WORK/dev/dev-topics.tsv" \
-      --qrels "$WORK/dev/dev-qrels.txt" --corpus "$WORK/dev/corpus" --doc-max-length "$length" \
-      --output "$out.trec" > "$out.json.tmp" && mv "$out.json.tmp" "$out.json"
+    dev_eval "$WORK/train/best" "$WORK/dev" "$length" "$out"
   fi
 done
 # shellcheck disable=SC2086  # INFER_LENGTHS is a list

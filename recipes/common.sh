@@ -5,7 +5,7 @@
 #             "$PY" -m pyserini...
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
-# and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, check_expected,
+# and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, check_expected, dev_eval,
 # finish_run.
 
 set -euo pipefail
@@ -78,6 +78,16 @@ run_shards() {
 check_expected() {
   "$PY" -m csplade_pyserini check --recipe "$1" --report "$2" --expected recipes/expected.yaml \
     --mode "$([ "$SMOKE" = 1 ] && echo smoke || echo full)"
+}
+
+# dev_eval ENCODER DEV LENGTH OUT: `csplade dev-eval` of ENCODER on DEV/{dev-topics.tsv,dev-qrels.txt,corpus}
+# with LENGTH-token documents -> OUT.trec and OUT.json (written last: an interrupted one reruns, a finished
+# one is kept).
+dev_eval() {
+  [ -f "$4.json" ] && return
+  "$PY" -m csplade_pyserini dev-eval --encoder "$1" --topics "$2/dev-topics.tsv" --qrels "$2/dev-qrels.txt" \
+    --corpus "$2/corpus" --doc-max-length "$3" --output "$4.trec" > "$4.json.tmp"
+  mv "$4.json.tmp" "$4.json"
 }
 
 # finish_run RUN: move the run file that a search wrote to RUN.tmp onto RUN, unless it is empty.

@@ -51,9 +51,7 @@ for variant in "${VARIANTS[@]}"; do
     --model "$start" --output-dir "$out/train" "${FLAGS[@]}" --steps "$STEPS" --dev-every "$DEV_EVERY" --resume
   dev=$out/dev-doc-$LENGTH
   say "$name: the best checkpoint on dev with $LENGTH-token documents"
-  [ -f "$dev.json" ] || { "$PY" -m csplade_pyserini dev-eval --encoder "$out/train/best" \
-    --topics "$RUN/dev/dev-topics.tsv" --qrels "$RUN/dev/dev-qrels.txt" --corpus "$RUN/dev/corpus" \
-    --doc-max-length "$LENGTH" --output "$dev.trec" > "$dev.json.tmp" && mv "$dev.json.tmp" "$dev.json"; }
+  dev_eval "$out/train/best" "$RUN/dev" "$LENGTH" "$dev"
   encoder=$out/train/best
   if [ "$RAW" = 0 ]; then  # shares the default's adaptation adapter: csplade-smollm2-135m/{adapt,train-csplade-VARIANT}
     say "$name: shipped as the csplade-$variant preset"
