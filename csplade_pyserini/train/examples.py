@@ -225,15 +225,21 @@ def _add_teacher(path: str, queries: Mapping[str, str], by_qid: dict[str, Exampl
     report.add("teacher queries not among the training queries (ignored)", sum(1 for q in scores if q not in by_qid))
 
 
-def _id_triples(path: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    positives: dict[str, list[str]] = {}
-    negatives: dict[str, list[str]] = {}
+def _triple_fields(path: str, layout: str) -> Iterator[list[str]]:
+    """The three TAB-separated fields of each non-blank line of a triples file."""
     for number, line in read_lines(path):
         if not line.strip():
             continue
         parts = line.rstrip("\n").split("\t")
         if len(parts) != 3:
-            raise CspladeError(f"{path}:{number}: expected 'qid<TAB>positive id<TAB>negative id'")
+            raise CspladeError(f"{path}:{number}: expected '{layout}'")
+        yield parts
+
+
+def _id_triples(path: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    positives: dict[str, list[str]] = {}
+    negatives: dict[str, list[str]] = {}
+    for parts in _triple_fields(path, "qid<TAB>positive id<TAB>negative id"):
         positives.setdefault(parts[0], []).append(parts[1])
         negatives.setdefault(parts[0], []).append(parts[2])
     return positives, negatives
@@ -246,12 +252,7 @@ def _from_text_triples(path: str, report: DataReport):
     doc_ids: dict[str, str] = {}
     positives: dict[str, list[str]] = {}
     negatives: dict[str, list[str]] = {}
-    for number, line in read_lines(path):
-        if not line.strip():
-            continue
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) != 3:
-            raise CspladeError(f"{path}:{number}: expected 'query<TAB>positive<TAB>negative'")
+    for parts in _triple_fields(path, "query<TAB>positive<TAB>negative"):
         if not all(p.strip() for p in parts):
             report.add("triples with an empty text (skipped)")
             continue

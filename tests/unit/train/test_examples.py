@@ -96,6 +96,18 @@ def test_id_triples_with_local_queries_and_corpus(tmp_path, files, train_config)
     assert data.report.counts["judged queries with no query text (skipped)"] == 1
 
 
+@pytest.mark.parametrize("name,layout", [("triples.tsv", "query<TAB>positive<TAB>negative"),
+                                         ("triples.ids.tsv", "qid<TAB>positive id<TAB>negative id")])
+def test_a_triples_line_without_three_fields_is_named(tmp_path, files, train_config, name, layout):
+    path = tmp_path / name
+    path.write_text("q0\td0\td5\n\nq1\td1\n")
+    local = {} if name == "triples.ids.tsv" else {"queries": None, "corpus": None}  # text triples stand alone
+    config = train_config(tmp_path, files, tmp_path / "o", qrels=None, hard_negatives=None, triples=str(path),
+                          **local)
+    with pytest.raises(CspladeError, match=f"{path}:3: expected '{layout}'"):
+        load_training_data(config)
+
+
 def test_beir_scifact_train_from_ir_datasets(tmp_path, irds_home, train_config):
     config = train_config(tmp_path, {"queries": "", "corpus": "", "qrels": "", "run": ""}, tmp_path / "o",
                           queries=None, corpus=None, qrels=None, hard_negatives=None,
