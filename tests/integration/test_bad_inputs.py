@@ -589,19 +589,26 @@ def test_an_index_refuses_a_query_encoder_with_another_vocabulary(bench, tmp_pat
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_an_interrupted_index_stops_anserini_and_leaves_nothing(bench, tmp_path, sig, code):
-    process = subprocess.Popen([sys.executable, "-m", "csplade_pyserini", "index", str(bench.export),
-                                str(tmp_path / "idx"), "--threads", "1"],
+def test_an_interrupted_index_stops_anserini_and_leaves_nothing(tmp_path, sig, code):
+    # 10,000 documents of 64 terms with impacts up to 200 (~6,000 tokens each for Lucene): Anserini needs
+    # seconds to index them on one thread, so the signal reaches a child that is still working
+    words = [f"term{i}" for i in range(2000)]
+    collection = tmp_path / "collection" / "vectors.jsonl"
+    jsonl(collection, ({"id": f"d{i}", "contents": "",
+                        "vector": {words[(i * 7 + j * 31) % len(words)]: 1 + (i + j) % 200 for j in range(64)}}
+                       for i in range(10_000)))
+    process = subprocess.Popen([sys.executable, "-m", "csplade_pyserini", "index", str(collection),
+                                str(tmp_path / "out" / "idx"), "--threads", "1"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     child = _anserini_child(process.pid, deadline=time.monotonic() + 60)
-    time.sleep(1.0)  # the parent is reading the child's log by now; the child needs seconds to index
+    time.sleep(1.0)  # the parent is reading the child's log by now
     assert Path(f"/proc/{child}").exists()
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stderr[-3000:]
     assert "Traceback" not in stderr
     assert not Path(f"/proc/{child}").exists()  # stopped and reaped, not orphaned
-    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no index, no staging directories
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []  # no index, no staging directories
 
 
 def _anserini_child(pid: int, deadline: float) -> int:
