@@ -22,18 +22,20 @@ PAPER = {"causal": ("38.2", "39.5"), "echo": ("38.8", "40.8"), "bi": ("40.4", "4
 def row(work: Path, name: str) -> list[str]:
     """One variant's row; a variant whose training or test run has not finished says so in its cells."""
     variant, _, raw = name.partition("-")
-    start = "raw" if raw else "adapted"
-    if not (work / name / "train" / "best" / "best.json").is_file():
-        return [variant, start, "not trained yet", *["–"] * 7, *PAPER.get(variant, ("–", "–"))]
+    start, paper = "raw" if raw else "adapted", PAPER.get(variant, ("–", "–"))
+    dev_files = sorted((work / name).glob("dev-doc-*.json"))  # written once the training has finished
+    if not dev_files:
+        return [variant, start, "not trained yet", *["–"] * 7, *paper]
     best = json.loads((work / name / "train" / "best" / "best.json").read_text())
     trained = json.loads((work / name / "train" / "best" / "csplade_config.json").read_text())["doc_max_length"]
-    (dev_file,) = (work / name).glob("dev-doc-*.json")
+    (dev_file,) = dev_files
+    report_file = work / name / "quickstart" / "report.json"
     length = dev_file.stem.removeprefix("dev-doc-")
     dev = json.loads(dev_file.read_text())
     dev_cells = [f"{best['dev_ndcg10']:.4f} (step {best['step']}, {trained})", f"{dev['dev_ndcg10']:.4f} ({length})"]
-    if not (work / name / "quickstart" / "report.json").is_file():
-        return [variant, start, *dev_cells, "not run yet", *["–"] * 5, *PAPER.get(variant, ("–", "–"))]
-    report = json.loads((work / name / "quickstart" / "report.json").read_text())
+    if not report_file.is_file():
+        return [variant, start, *dev_cells, "not run yet", *["–"] * 5, *paper]
+    report = json.loads(report_file.read_text())
     csplade = report["runs"][0]
     docs = csplade.get("documents") or 0
     seconds = csplade.get("encode_seconds") or 0
@@ -41,7 +43,7 @@ def row(work: Path, name: str) -> list[str]:
             f"{csplade['scores']['nDCG@10']:.4f}", f"{csplade['scores']['R@100']:.4f}",
             f"{csplade['doc_terms']:.1f}", f"{csplade['query_terms']:.1f}",
             f"{csplade['index_bytes'] / 1e6:.1f} MB", f"{docs / seconds:.2f}" if seconds else "–",
-            *PAPER.get(variant, ("–", "–"))]
+            *paper]
 
 
 def main() -> None:
