@@ -7,7 +7,9 @@
 # Default precisions: bfloat16 float32 torch-int8 bnb-int8 bnb-nf4 bnb-fp4 torchao-int8wo torchao-int4wo
 # torchao-int8dq (the --dtype choices). A method the machine cannot run is a row with the library's reason.
 # Prints one table (also WORK/report.md, .json): nDCG@10, R@100, index size, encode docs/s, weight memory,
-# peak RSS of the encoding process, each with its ratio to bfloat16 measured in the same run.
+# peak RSS of the encoding process, each with its ratio to bfloat16. Finished rows are reused, so the study
+# can span sittings; each export records the machine that encoded it, and a docs/s ratio between rows
+# encoded on different machines (another CPU, other extensions, another thread count) reads "other machine".
 #
 # Variables (defaults): ENCODER=csplade  WORK=runs/quantization  DATASET=beir/scifact/test  BATCH_SIZE=16
 #   DOC_MAX_LENGTH=(the encoder's; 128 halves the CPU time of every row: ~15 minutes for bf16 here)

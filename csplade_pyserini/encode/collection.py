@@ -134,6 +134,7 @@ class ShardStats:
     resumed: int = 0  # documents written by an earlier, interrupted run (not in ``seconds``)
     weights_mib: float | None = None  # the encoder's weight memory (quantized tensors at their size)
     peak_rss_mib: float | None = None  # peak resident memory of the process that finished the shard
+    machine: str | None = None  # where it was encoded (:func:`~..loading.precision.device_signature`)
 
     def save(self, path: Path) -> None:
         write_json(path, asdict(self))
@@ -227,11 +228,12 @@ class ShardWriter:
             self._handle.close()
             self._handle = None
 
-    def finish(self, weights_mib: float | None = None) -> Path:
+    def finish(self, weights_mib: float | None = None, machine: str | None = None) -> Path:
         """Make the shard visible under its final name (compressing it if asked), its stats beside it."""
         self.close()
         seconds = round(time.monotonic() - self.started, 2)
-        ShardStats(self.written, self.terms, seconds, self.resumed, weights_mib, peak_rss_mib()).save(self.stats_path)
+        ShardStats(self.written, self.terms, seconds, self.resumed, weights_mib, peak_rss_mib(),
+                   machine).save(self.stats_path)
         self.final_path.parent.mkdir(parents=True, exist_ok=True)
         if not self.partial_path.exists():  # an empty shard
             self.partial_path.parent.mkdir(parents=True, exist_ok=True)

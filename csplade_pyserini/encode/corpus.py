@@ -17,12 +17,13 @@ from tqdm import tqdm
 
 from ..errors import CspladeError
 from ..formats.corpus import Document, read_corpus
+from ..loading.precision import device_signature
+from ..loading.quantization import weight_bytes
 from .collection import ExportInfo, ShardWriter, discard_export, export_differences
 
 if TYPE_CHECKING:
     from ..core.config import CspladeConfig
     from ..core.model import CspladeModel
-from ..loading.quantization import weight_bytes
 
 
 def shard_documents(documents: Iterable[Document], shard_id: int, shard_num: int) -> Iterator[Document]:
@@ -101,7 +102,7 @@ def encode_corpus(
             writer.flush()
             progress.update(len(todo))
     _check_not_empty(writer, shard_id)
-    return writer.finish(weights_mib=weight_bytes(model.lm) / 2**20)
+    return writer.finish(weights_mib=weight_bytes(model.lm) / 2**20, machine=device_signature(model.device))
 
 
 def _check_not_empty(writer: ShardWriter, shard_id: int) -> None:

@@ -102,6 +102,7 @@ class RunSummary:
     docs_per_s: float | None = None  # documents encoded per second (resumed documents left out)
     weights_mib: float | None = None
     peak_rss_mib: float | None = None
+    machine: str | None = None  # where the export was encoded (several: "mixed")
     skipped: str | None = None
     files: dict[str, str] = field(default_factory=dict)
 
@@ -227,6 +228,8 @@ def _add_resources(summary: RunSummary, stats) -> None:
     summary.docs_per_s = fresh / seconds if seconds > 0 and fresh > 0 else None
     summary.weights_mib = max((s.weights_mib for s in stats if s.weights_mib is not None), default=None)
     summary.peak_rss_mib = max((s.peak_rss_mib for s in stats if s.peak_rss_mib is not None), default=None)
+    machines = {s.machine for s in stats if s.machine is not None}
+    summary.machine = machines.pop() if len(machines) == 1 else "mixed" if machines else None
 
 
 def average(summaries: Sequence[RunSummary]) -> dict[str, float]:
@@ -251,6 +254,7 @@ def human_seconds(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
+OTHER_MACHINE = "other machine"
 RESOURCES = (  # (column, RunSummary field, format): the columns besides the metrics
     ("index", "index_bytes", lambda v: human_bytes(v)),
     ("terms/doc", "doc_terms", lambda v: f"{v:.1f}"),
@@ -287,7 +291,8 @@ def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] |
             value = getattr(s, name)
             row.append(MISSING if value is None else shown(value))
             if reference and title not in ("terms/doc", "terms/query"):
-                row.append(_ratio(value, getattr(reference, name)))
+                comparable = name != "docs_per_s" or _same_machine(s, reference)
+                row.append(_ratio(value, getattr(reference, name)) if comparable else OTHER_MACHINE)
         row += [_encode_cell(s) or MISSING] * encode
         if "not run" in header:
             row.append(s.skipped or "")
@@ -300,6 +305,13 @@ def markdown_table(summaries: Sequence[RunSummary], averaged: dict[str, float] |
 
 def _delta(value: float | None, reference: float | None) -> str:
     return MISSING if value is None or reference is None else f"{value - reference:+.4f}"
+
+
+def _same_machine(summary: RunSummary, reference: RunSummary) -> bool:
+    """Speeds compare only when both exports were encoded on one machine (unknown counts as the same)."""
+    if summary.machine is None or reference.machine is None:
+        return True
+    return summary.machine == reference.machine != "mixed"
 
 
 def _ratio(value: float | None, reference: float | None) -> str:

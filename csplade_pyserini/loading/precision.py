@@ -8,6 +8,7 @@ around their quantized weights (``torch-int8``: float32).
 """
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import torch
@@ -20,12 +21,41 @@ FLOAT_DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": tor
 CHOICES = ("float32", "bfloat16", "float16", "auto", *METHODS)
 
 
-def cpu_has_native_bf16() -> bool:
+def _cpuinfo() -> str:
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        return Path("/proc/cpuinfo").read_text()
     except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+        return ""
+
+
+def cpu_model() -> str:
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def cpu_features() -> list[str]:
+    """The vector extensions that decide CPU matmul speed (AVX2, AVX-512, native bf16, AMX)."""
+    flags = set(_cpuinfo().split())
+    return [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8") if f in flags]
+
+
+def cpu_has_native_bf16() -> bool:
+    return bool({"avx512_bf16", "amx_bf16"} & set(cpu_features()))
+
+
+def cpu_signature() -> str:
+    """What CPU speed depends on, in one line: model, vector extensions, torch threads (speeds measured
+    under different signatures are not comparable)."""
+    features = " ".join(cpu_features()) or "no AVX2"
+    return f"{cpu_model()} ({features}), {torch.get_num_threads()} threads"
+
+
+def device_signature(device: str | torch.device) -> str:
+    """:func:`cpu_signature` on the CPU, the GPU's name on CUDA."""
+    device = torch.device(device)
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_signature()
 
 
 def resolve_precision(precision: str | torch.dtype | None, device: str = "cpu") -> str:

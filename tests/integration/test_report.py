@@ -144,18 +144,23 @@ def test_rows_relative_to_a_reference_and_a_row_that_was_not_run(judged, tmp_pat
 
     qrels, run = judged
     exports = {}
-    for name, seconds, weights, rss in (("bf16", 10.0, 100.0, 900.0), ("int8", 20.0, 50.0, 600.0)):
+    for name, seconds, weights, rss, machine in (("bf16", 10.0, 100.0, 900.0, "cpu A"),
+                                                 ("int8", 20.0, 50.0, 600.0, "cpu A"),
+                                                 ("fp32", 40.0, 200.0, 1200.0, "cpu B")):
         exports[name] = _export(tmp_path / name, [[(f"d{i}", {f"t{j}": 1 for j in range(10)}) for i in range(4)]])
-        ShardStats(4, 40, seconds, 0, weights, rss).save(next((exports[name] / "stats").glob("*.json")))
+        ShardStats(4, 40, seconds, 0, weights, rss, machine).save(next((exports[name] / "stats").glob("*.json")))
     assert main(["report", "--metrics", "R@10", "--relative-to", "bf16",
                  "--run", "name=bf16", f"run={run}", f"qrels={qrels}", f"export={exports['bf16']}",
                  "--run", "name=int8", f"run={run}", f"qrels={qrels}", f"export={exports['int8']}",
+                 "--run", "name=fp32", f"run={run}", f"qrels={qrels}", f"export={exports['fp32']}",
                  "--run", "name=int4", "skipped=no kernel here"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0] == ("| run | R@10 | Δ R@10 | terms/doc | docs/s | docs/s vs bf16 | weights | weights vs bf16 "
                         "| peak RSS | peak RSS vs bf16 | encode | not run |")
     assert table[3].startswith("| int8 | 0.5000 | +0.0000 | 10.0 | 0.2 | 0.50x | 50 MiB | 0.50x | 600 MiB | 0.67x")
-    assert table[4] == "| int4 | – | – | – | – | – | – | – | – | – | – | no kernel here |"
+    # a speed measured on another machine is no ratio; memory still is
+    assert table[4].startswith("| fp32 | 0.5000 | +0.0000 | 10.0 | 0.1 | other machine | 200 MiB | 2.00x |")
+    assert table[5] == "| int4 | – | – | – | – | – | – | – | – | – | – | no kernel here |"
 
 
 @pytest.mark.parametrize("fields, message", [

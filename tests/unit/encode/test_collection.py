@@ -49,10 +49,11 @@ def test_a_finished_shard_records_its_documents_terms_and_time(tmp_path):
     again = ShardWriter(tmp_path, 0, 2)
     assert again.resume() == {"d0"}
     again.write("d1", "t", {"a": 5})
-    again.finish()
+    again.finish(weights_mib=2.5, machine="cpu A (avx2), 2 threads")
     assert shard_stats(tmp_path) is not None
     (stats,) = shard_stats(tmp_path)
     assert (stats.documents, stats.terms, stats.resumed) == (2, 3, 1) and stats.seconds >= 0
+    assert (stats.weights_mib, stats.machine) == (2.5, "cpu A (avx2), 2 threads")
     assert json.loads((tmp_path / "stats" / "part-00000-of-00002.jsonl.json").read_text())["terms"] == 3
     ShardWriter(tmp_path, 1, 2).finish()  # an empty shard
     assert [(s.documents, s.terms) for s in shard_stats(tmp_path)] == [(2, 3), (0, 0)]
