@@ -6,9 +6,10 @@
 
 Ships WORK/adapt/adapter (adaptation) and WORK/train/best (the contrastive adapter of the best dev step)
 as encoders/csplade-smollm2-135m/{adapt,train}, in bfloat16 (half the size; merged into the float base
-on load, so the encoding precision is unchanged), each naming its base portably (the base model's name,
-and ``../adapt``), WORK/inference.json's document length (chosen on dev) as its ``doc_max_length``, and
-WORK/fusion.json (the fusion with BM25 chosen on dev) as the preset's ``fusion``.
+on load, so the encoding precision is unchanged) and xz-packed (csplade_pyserini.loading.adapters), each
+naming its base portably (the base model's name, and ``../adapt``), WORK/inference.json's document length
+(chosen on dev) as its ``doc_max_length``, and WORK/fusion.json (the fusion with BM25 chosen on dev) as the
+preset's ``fusion``.
 With ``--train`` (a variant trained from the same adaptation by recipes/variants.sh), that contrastive adapter
 ships as csplade-smollm2-135m/train-<preset name> beside the shared adaptation, with the same document length,
 and without a fusion setting; ``--dev`` records its dev nDCG@10 at that length.
@@ -22,8 +23,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from csplade_pyserini.loading.adapters import PACKED, WEIGHTS, pack
+
 MAX_MB = 15.0
-WEIGHTS = "adapter_model.safetensors"
 FOLDER = "csplade-smollm2-135m"
 
 
@@ -37,7 +39,7 @@ def copy_weights_bf16(source: Path, target: Path) -> None:
 
 
 def copy_adapter(source: Path, target: Path, base: str) -> None:
-    """An adapter directory with bf16 weights whose configs name ``base`` (never an absolute path)."""
+    """An adapter directory with packed bf16 weights whose configs name ``base`` (never an absolute path)."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -46,6 +48,7 @@ def copy_adapter(source: Path, target: Path, base: str) -> None:
         settings[key] = base
         (target / name).write_text(json.dumps(settings, indent=2) + "\n")
     copy_weights_bf16(source / WEIGHTS, target / WEIGHTS)
+    pack(target)
 
 
 def dev_curve(train: Path) -> list[dict]:
@@ -75,7 +78,7 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
     adapt.mkdir(parents=True, exist_ok=True)
     copy_adapter(run / "adapt" / "adapter", adapt, portable(base, adapt))
     copy_adapter(source, train, "../adapt")
-    size = sum((d / WEIGHTS).stat().st_size for d in (adapt, train)) / 2**20
+    size = sum((d / PACKED).stat().st_size for d in (adapt, train)) / 2**20
     if size > MAX_MB:
         sys.exit(f"record_preset: adapters weigh {size:.1f} MB > {MAX_MB} MB")
     best = json.loads((source / "best.json").read_text())

@@ -18,6 +18,7 @@ from ..core.config import CspladeConfig
 from ..core.model import CspladeModel
 from ..errors import CspladeError
 from . import base_models
+from .adapters import peft_directory
 from .precision import load_dtype, resolve_precision
 from .presets import Preset, find_preset
 from .quantization import METHODS, quantize
@@ -149,12 +150,13 @@ def _load_directory(path: Path, dtype: torch.dtype, device: str, attn_implementa
 
 
 def merge_adapter(lm, adapter_dir: Path):
-    """Apply a saved LoRA adapter to ``lm`` and merge it into the weights."""
+    """Apply a saved LoRA adapter (its weights plain or packed: :mod:`.adapters`) to ``lm`` and merge it
+    into the weights."""
     from peft import PeftModel
 
     try:
         with warnings.catch_warnings():  # peft reads a property that transformers 5 marks deprecated
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-            return PeftModel.from_pretrained(lm, str(adapter_dir)).merge_and_unload().eval()
+            return PeftModel.from_pretrained(lm, str(peft_directory(adapter_dir))).merge_and_unload().eval()
     except LOAD_ERRORS as exc:
         raise CspladeError(f"{adapter_dir}: cannot load the adapter: {_first_line(exc)}") from None

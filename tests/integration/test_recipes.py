@@ -15,6 +15,7 @@ from safetensors.torch import load_file
 
 from csplade_pyserini.core.model import CspladeModel
 from csplade_pyserini.formats.trec import read_run, read_topics
+from csplade_pyserini.loading.adapters import WEIGHTS, peft_directory
 from csplade_pyserini.loading.load import load_model, load_preset
 from csplade_pyserini.loading.presets import Preset
 
@@ -207,7 +208,7 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     assert preset["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train"]
     assert preset["metadata"]["configs"]["train"]["steps"] == 2 and preset["metadata"]["dev_curve"]
     folder = work / "presets" / "csplade-smollm2-135m"
-    shipped = load_file(str(folder / "train" / "adapter_model.safetensors"))
+    shipped = load_file(str(peft_directory(folder / "train") / WEIGHTS))  # packed, unpacked into the cache
     assert {t.dtype for t in shipped.values()} == {torch.bfloat16}
     for adapter in ("adapt", "train"):  # portable: no absolute path of this machine in what ships
         for name in ("adapter_config.json", "csplade_config.json"):
