@@ -42,12 +42,10 @@ if [ "$SMOKE" = 1 ]; then
   : "${BASE:=$(smoke_model "$WORK/smoke-model")}"
   GENERATE=(--max-new-tokens 6 --batch-size 8 --min-query-words 1)
   ADAPT_SIZES=(--seq-length 32 --batch-size 2)
-  GRID=(--grid-rrf-ks 60 --grid-alphas 0.5)
   : "${INFER_LENGTHS:=128 64}"
 else
   GENERATE=()
   ADAPT_SIZES=(--seq-length 256 --batch-size 4)
-  GRID=()
 fi
 DENSE=(--dense-model "${DENSE_MODEL:-all-minilm-l6-v2}")
 WORK=${WORK:-runs/adapt-corpus}
@@ -159,5 +157,5 @@ else mv "$WORK/inference.json.tmp" "$WORK/inference.json"; rm -f "$WORK/fusion.j
 LENGTH=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$WORK/inference.json")
 [ -f "$WORK/fusion.json" ] || { "$PY" -m csplade_pyserini fuse --tune --qrels "$WORK/dev/dev-qrels.txt" \
   --runs "$WORK/dev/step-$BEST_STEP-doc-$LENGTH.trec" "$WORK/dev/bm25.trec" --output "$WORK/dev/fused.trec" \
-  "${GRID[@]}" && cp "$WORK/dev/fused.trec.json" "$WORK/fusion.json"; }
+  "${FUSION_GRID[@]}" && cp "$WORK/dev/fused.trec.json" "$WORK/fusion.json"; }
 echo "encoder: $WORK/train/best (dev step $BEST_STEP) with --doc-max-length $LENGTH; fusion: $WORK/fusion.json"

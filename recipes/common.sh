@@ -90,6 +90,28 @@ dev_eval() {
   mv "$4.json.tmp" "$4.json"
 }
 
+# The fusion settings `csplade fuse --tune` tries on dev (smoke mode: one of each).
+if [ "$SMOKE" = 1 ]; then FUSION_GRID=(--grid-rrf-ks 60 --grid-alphas 0.5); else FUSION_GRID=(); fi
+
+# ship_default PRESET_DIR RUN OUT [VARIANTS]: the default `csplade` preset = the best preset on dev within
+# the encoding cost of RUN's document length (recipes/choose_default.py: csplade-mixed, trained by RUN, and
+# the variants finished in VARIANTS), with its fusion with BM25 tuned on dev. OUT/choice.{json,md},
+# OUT/fusion.json; a new choice drops OUT's fusion and test run.
+ship_default() {
+  local budget
+  budget=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$2/inference.json")
+  mkdir -p "$3"
+  "$PY" recipes/choose_default.py "$2" --budget "$budget" --output "$3/choice.json.tmp" ${4:+--variants "$4"} \
+    > "$3/choice.md"
+  if cmp -s "$3/choice.json.tmp" "$3/choice.json"; then rm "$3/choice.json.tmp"
+  else mv "$3/choice.json.tmp" "$3/choice.json"; rm -rf "$3/fusion.json" "$3/quickstart"; fi
+  cat "$3/choice.md" >&2
+  [ -f "$3/fusion.json" ] || { "$PY" -m csplade_pyserini fuse --tune --qrels "$2/dev/dev-qrels.txt" \
+    --runs "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["dev_run"])' "$3/choice.json")" \
+    "$2/dev/bm25.trec" --output "$3/fused.trec" "${FUSION_GRID[@]}" && cp "$3/fused.trec.json" "$3/fusion.json"; }
+  "$PY" recipes/record_preset.py "$1/csplade.json" --choice "$3/choice.json" --fusion "$3/fusion.json"
+}
+
 # finish_run RUN: move the run file that a search wrote to RUN.tmp onto RUN, unless it is empty.
 finish_run() {
   if [ ! -s "$1.tmp" ]; then

@@ -1,18 +1,20 @@
-"""Ship the adapters trained by recipes/train-default.sh as the `csplade` preset, or record its scores.
+"""Ship trained adapters as a preset, make the default `csplade` preset from a chosen one, or record scores.
 
-    python recipes/record_preset.py encoders/csplade.json --run WORK/adapt-corpus [--set FIELD=VALUE] [--seconds N]
+    python recipes/record_preset.py encoders/csplade-mixed.json --run WORK/adapt-corpus [--set FIELD=VALUE]
     python recipes/record_preset.py encoders/csplade-bi.json --run WORK/adapt-corpus --train VARIANT/train/best
+    python recipes/record_preset.py encoders/csplade.json --choice CHOICE.json --fusion FUSION.json
     python recipes/record_preset.py encoders/csplade.json runs/quickstart/report.json
 
 Ships WORK/adapt/adapter (adaptation) and WORK/train/best (the contrastive adapter of the best dev step)
-as encoders/csplade-smollm2-135m/{adapt,train}, in bfloat16 (half the size; merged into the float base
+as encoders/csplade-smollm2-135m/{adapt,train-<preset name>}, in bfloat16 (half the size; merged into the float base
 on load, so the encoding precision is unchanged) and xz-packed (csplade_pyserini.loading.adapters), each
 naming its base portably (the base model's name, and ``../adapt``), WORK/inference.json's document length
 (chosen on dev) as its ``doc_max_length``, and WORK/fusion.json (the fusion with BM25 chosen on dev) as the
 preset's ``fusion``.
 With ``--train`` (a variant trained from the same adaptation by recipes/variants.sh), that contrastive adapter
-ships as csplade-smollm2-135m/train-<preset name> beside the shared adaptation, with the same document length,
-and without a fusion setting; ``--dev`` records its dev nDCG@10 at that length.
+ships beside the shared adaptation, with the same document length, and without a fusion setting; ``--dev``
+records its dev nDCG@10 at that length. With ``--choice`` (recipes/choose_default.py's JSON), the preset is
+the chosen one's model at the chosen document length, with ``--fusion`` (tuned on dev) and no copy of weights.
 """
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
          variant: Path | None = None, variant_dev: Path | None = None) -> None:
     folder = preset.parent / FOLDER
     source = variant or run / "train" / "best"
-    adapt, train = folder / "adapt", folder / ("train" if variant is None else f"train-{preset.stem}")
+    adapt, train = folder / "adapt", folder / f"train-{preset.stem}"
     adapt.mkdir(parents=True, exist_ok=True)
     copy_adapter(run / "adapt" / "adapter", adapt, portable(base, adapt))
     copy_adapter(source, train, "../adapt")
@@ -102,7 +104,7 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
         "adapter": [f"{FOLDER}/adapt", f"{FOLDER}/{train.name}"],
         # pool_chunk_size 128: near the limit speed on CPU (docs/bench-cpu.md)
         "config": {"pool_chunk_size": 128, "doc_max_length": inference["doc_max_length"], **overrides},
-        "description": f"{'Default CSPLADE encoder' if variant is None else 'CSPLADE variant'}: SmolLM2-135M-Instruct"
+        "description": f"{'CSPLADE' if variant is None else 'CSPLADE variant'}: SmolLM2-135M-Instruct"
                        " + LoRA (adaptation, then contrastive training with distillation on SciFact pseudo-queries"
                        f" + train); {describe(source)}",
     }
@@ -119,6 +121,26 @@ def ship(preset: Path, run: Path, base: str, overrides: dict, seconds: int | Non
     record["metadata"] = metadata  # a new model: the previous one's scores no longer apply
     preset.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {preset} ({size:.1f} MB of adapters)")
+
+
+def ship_default(preset: Path, choice_file: Path, fusion_file: Path) -> None:
+    """The default preset: the chosen preset's model and config at the chosen document length."""
+    choice = json.loads(choice_file.read_text())
+    chosen = json.loads((preset.parent / f"{choice['preset']}.json").read_text())
+    tuned = json.loads(fusion_file.read_text())
+    metadata = {key: value for key, value in chosen["metadata"].items()
+                if key not in ("scifact_test", "dev_ndcg10_by_doc_length")}  # measured at the chosen one's length
+    record = {
+        "model": chosen["model"],
+        "adapter": chosen["adapter"],
+        "config": {**chosen["config"], "doc_max_length": choice["doc_max_length"]},
+        "fusion": {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")},
+        "description": f"Default CSPLADE encoder: {choice['preset']} with documents at {choice['doc_max_length']} "
+                       "tokens, the best preset on dev within the default's encoding cost",
+        "metadata": {"chosen_on_dev": choice, "fusion_grid_on_dev": tuned["grid"], **metadata},
+    }
+    preset.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {preset} ({choice['preset']}, documents at {choice['doc_max_length']} tokens)")
 
 
 def record(preset: Path, report: Path) -> None:
@@ -144,11 +166,15 @@ def main() -> None:
                         help="a CspladeConfig field of the preset, e.g. doc_max_length=256")
     parser.add_argument("--train", type=Path, help="a variant's best contrastive checkpoint (recipes/variants.sh)")
     parser.add_argument("--dev", type=Path, help="with --train: its csplade dev-eval JSON at the inference length")
+    parser.add_argument("--choice", type=Path, help="recipes/choose_default.py's choice: make the default preset")
+    parser.add_argument("--fusion", type=Path, help="with --choice: the fusion with BM25 tuned on dev")
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--base", default="smollm2-135m", help="the base model the adapters apply to")
     args = parser.parse_args()
     if args.report:
         record(args.preset, args.report)
+    elif args.choice:
+        ship_default(args.preset, args.choice, args.fusion)
     else:
         ship(args.preset, args.run, args.base, dict(args.overrides), args.seconds, args.train, args.dev)
 

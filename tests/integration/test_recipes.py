@@ -204,17 +204,21 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     assert len(dev) == 4 and not set(dev) & set(trained_on)  # the dev queries are held out
     assert set(read_topics(work / "split" / "fit-topics.tsv")) <= set(trained_on)
 
-    preset = json.loads((work / "presets" / "csplade.json").read_text())
-    assert preset["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train"]
+    preset = json.loads((work / "presets" / "csplade-mixed.json").read_text())
+    assert preset["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train-csplade-mixed"]
     assert preset["metadata"]["configs"]["train"]["steps"] == 2 and preset["metadata"]["dev_curve"]
+    default = json.loads((work / "presets" / "csplade.json").read_text())  # the only candidate so far
+    assert default["metadata"]["chosen_on_dev"]["preset"] == "csplade-mixed"
+    assert default["adapter"] == preset["adapter"] and default["config"] == preset["config"]
     folder = work / "presets" / "csplade-smollm2-135m"
-    shipped = load_file(str(peft_directory(folder / "train") / WEIGHTS))  # packed, unpacked into the cache
+    shipped = load_file(str(peft_directory(folder / "train-csplade-mixed") / WEIGHTS))  # packed: unpacked in the cache
     assert {t.dtype for t in shipped.values()} == {torch.bfloat16}
-    for adapter in ("adapt", "train"):  # portable: no absolute path of this machine in what ships
+    for adapter in ("adapt", "train-csplade-mixed"):  # portable: no absolute path of this machine in what ships
         for name in ("adapter_config.json", "csplade_config.json"):
             text = (folder / adapter / name).read_text()
             assert str(tmp_path) not in text and "/root" not in text
-    assert preset["fusion"]["method"] in ("rrf", "minmax") and "dev_ndcg10" in preset["fusion"]
+    for fusion in (preset["fusion"], default["fusion"]):
+        assert fusion["method"] in ("rrf", "minmax") and "dev_ndcg10" in fusion
 
     # the preset (base + both bf16 adapters, merged in order) encodes like the best dev checkpoint
     texts = [json.loads(line)["contents"] for line in
@@ -231,14 +235,25 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     variants = tmp_path / "variants"
     table = parse_table(recipe("variants.sh", "bi", DEFAULT=work, WORK=variants, BASE=smoke_model).stdout)
     assert table["bi"]["start"] == "adapted" and 0 <= score(table["bi"]["test nDCG@10"])
-    bi = json.loads((variants / "presets" / "csplade-bi.json").read_text())
+    bi = json.loads((work / "presets" / "csplade-bi.json").read_text())
     assert bi["adapter"] == ["csplade-smollm2-135m/adapt", "csplade-smollm2-135m/train-csplade-bi"]
     assert "fusion" not in bi and bi["description"].endswith("bi on both sides")
-    _, _, config = load_preset(Preset.read(variants / "presets" / "csplade-bi.json"), torch.float32, "cpu")
+    _, _, config = load_preset(Preset.read(work / "presets" / "csplade-bi.json"), torch.float32, "cpu")
     assert config.variant == config.query_variant == "bi"
     assert config.doc_max_length == length  # encoded like the default, at the length chosen on dev
     assert set(bi["metadata"]["dev_ndcg10_by_doc_length"]) == {str(train["doc_max_length"]), str(length)}
     assert 0 <= score(table["bi"]["dev nDCG@10 (doc tokens)"].split()[0])
+
+    # then the default is chosen again on dev, among csplade-mixed and the variant, and tested once
+    choice = json.loads((work / "default" / "choice.json").read_text())
+    assert {c["preset"] for c in choice["candidates"]} == {"csplade-mixed", "csplade-bi"}
+    eligible = [c for c in choice["candidates"] if c["input_tokens"] <= choice["budget_tokens"] == length]
+    assert choice["dev_ndcg10"] == max(c["dev_ndcg10"] for c in eligible)
+    default = json.loads((work / "presets" / "csplade.json").read_text())
+    chosen = json.loads((work / "presets" / f"{choice['preset']}.json").read_text())
+    assert default["adapter"] == chosen["adapter"] and default["config"]["doc_max_length"] == choice["doc_max_length"]
+    assert default["metadata"]["chosen_on_dev"] == choice and "nDCG@10" in \
+        default["metadata"]["scifact_test"]["runs"][0]["scores"]
 
 
 def test_every_csplade_flag_in_the_recipes_exists():
