@@ -1,5 +1,5 @@
-"""Every shipped preset (``encoders/*.json``: the default ``csplade`` and the paper's variants
-``csplade-causal``, ``csplade-echo``, ``csplade-bi``) loads by name through the preset machinery, expands
+"""Every shipped preset (``encoders/*.json``: the default ``csplade``, ``csplade-mixed`` and the paper's
+variants ``csplade-causal``, ``csplade-echo``, ``csplade-bi``) loads by name through the preset machinery, expands
 a real query into its own words, and ranks the relevant abstract first through ``LuceneImpactSearcher``
 on an Anserini impact index: a behavioural check of the real trained models."""
 import json
