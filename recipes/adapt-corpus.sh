@@ -155,7 +155,5 @@ PYTHON
 if cmp -s "$WORK/inference.json.tmp" "$WORK/inference.json"; then rm "$WORK/inference.json.tmp"
 else mv "$WORK/inference.json.tmp" "$WORK/inference.json"; rm -f "$WORK/fusion.json"; fi  # a new choice: fuse again
 LENGTH=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$WORK/inference.json")
-[ -f "$WORK/fusion.json" ] || { "$PY" -m csplade_pyserini fuse --tune --qrels "$WORK/dev/dev-qrels.txt" \
-  --runs "$WORK/dev/step-$BEST_STEP-doc-$LENGTH.trec" "$WORK/dev/bm25.trec" --output "$WORK/dev/fused.trec" \
-  "${FUSION_GRID[@]}" && cp "$WORK/dev/fused.trec.json" "$WORK/fusion.json"; }
+tune_fusion "$WORK/dev/step-$BEST_STEP-doc-$LENGTH.trec" "$WORK/dev" "$WORK/dev/fused.trec" "$WORK/fusion.json"
 echo "encoder: $WORK/train/best (dev step $BEST_STEP) with --doc-max-length $LENGTH; fusion: $WORK/fusion.json"

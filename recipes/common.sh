@@ -93,6 +93,15 @@ dev_eval() {
 # The fusion settings `csplade fuse --tune` tries on dev (smoke mode: one of each).
 if [ "$SMOKE" = 1 ]; then FUSION_GRID=(--grid-rrf-ks 60 --grid-alphas 0.5); else FUSION_GRID=(); fi
 
+# tune_fusion RUN DEV FUSED SETTINGS: `csplade fuse --tune` of RUN with DEV/bm25.trec on DEV/dev-qrels.txt: the
+# fused dev run in FUSED, the settings chosen in SETTINGS. Kept: with SETTINGS there, it does nothing.
+tune_fusion() {
+  [ -f "$4" ] && return
+  "$PY" -m csplade_pyserini fuse --tune --qrels "$2/dev-qrels.txt" --runs "$1" "$2/bm25.trec" --output "$3" \
+    "${FUSION_GRID[@]}"
+  cp "$3.json" "$4"
+}
+
 # ship_default PRESET_DIR RUN OUT [VARIANTS]: the default `csplade` preset = the best preset on dev within
 # the encoding cost of RUN's document length (recipes/choose_default.py: csplade-mixed, trained by RUN, and
 # the variants finished in VARIANTS), with its fusion with BM25 tuned on dev. OUT/choice.{json,md},
@@ -106,9 +115,8 @@ ship_default() {
   if cmp -s "$3/choice.json.tmp" "$3/choice.json"; then rm "$3/choice.json.tmp"
   else mv "$3/choice.json.tmp" "$3/choice.json"; rm -rf "$3/fusion.json" "$3/quickstart"; fi
   cat "$3/choice.md" >&2
-  [ -f "$3/fusion.json" ] || { "$PY" -m csplade_pyserini fuse --tune --qrels "$2/dev/dev-qrels.txt" \
-    --runs "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["dev_run"])' "$3/choice.json")" \
-    "$2/dev/bm25.trec" --output "$3/fused.trec" "${FUSION_GRID[@]}" && cp "$3/fused.trec.json" "$3/fusion.json"; }
+  tune_fusion "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["dev_run"])' "$3/choice.json")" \
+    "$2/dev" "$3/fused.trec" "$3/fusion.json"
   "$PY" recipes/record_preset.py "$1/csplade.json" --choice "$3/choice.json" --fusion "$3/fusion.json"
 }
 

@@ -82,28 +82,33 @@ class atomic_text:
 class atomic_directory:
     """Build a directory under a unique hidden name beside ``path`` and rename it onto ``path`` on success.
 
-    ``replace``: an existing ``path`` is replaced (else it is an error, checked on entry).
+    An existing ``path`` is replaced, unless ``keep_existing``: then a ``path`` that exists on exit (made by
+    another process meanwhile; for caches whose copies are identical) is kept, and this copy is dropped, so
+    that no reader of the existing copy sees it removed.
     """
 
-    def __init__(self, path: str | Path, replace: bool = True) -> None:
+    def __init__(self, path: str | Path, keep_existing: bool = False) -> None:
         self.path = Path(path)
-        self.replace = replace
+        self.keep_existing = keep_existing
 
     def __enter__(self) -> Path:
-        if self.path.exists() and not self.replace:
-            raise CspladeError(f"{self.path}: already exists (use --force to replace it)")
         check_output_directory(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent))
         self.tmp.chmod(0o755)
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
+        if exc_type is not None or (self.keep_existing and self.path.exists()):
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
         if self.path.exists():
             shutil.rmtree(self.path)
-        os.replace(self.tmp, self.path)
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError:  # another process renamed its copy onto path between the check and here
+            if not (self.keep_existing and self.path.is_dir()):
+                raise
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def write_text(path: str | Path, text: str) -> Path:

