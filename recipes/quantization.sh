@@ -45,11 +45,13 @@ for precision in "${PRECISIONS[@]}"; do
     ROWS+=(--run name="$precision" skipped="$(cat "$out/not-run.txt")")
     continue
   fi
-  if [ ! -f "$out/encoded/vectors/part-00000-of-00001.jsonl" ]; then
+  ENCODE=("$PY" -m csplade_pyserini encode --encoder "$ENCODER" --corpus "$DATA/corpus" --output "$out/encoded"
+          --dtype "$precision" --batch-size "$BATCH_SIZE" ${DOC_MAX_LENGTH:+--doc-max-length "$DOC_MAX_LENGTH"})
+  if [ -f "$out/encoded/vectors/part-00000-of-00001.jsonl" ]; then
+    "${ENCODE[@]}" >&2  # a finished row is kept only if this encoder, config and corpus made it; else one line
+  else
     mkdir -p "$out"
-    if ! "$PY" -m csplade_pyserini encode --encoder "$ENCODER" --corpus "$DATA/corpus" --output "$out/encoded" \
-        --dtype "$precision" --batch-size "$BATCH_SIZE" ${DOC_MAX_LENGTH:+--doc-max-length "$DOC_MAX_LENGTH"} \
-        2> "$out/encode.log"; then
+    if ! "${ENCODE[@]}" 2> "$out/encode.log"; then
       reason=$(grep "error:" "$out/encode.log" | tail -1 | sed 's/^csplade encode: error: //')
       [ -n "$reason" ] || { cat "$out/encode.log" >&2; exit 1; }
       echo "$reason" > "$out/not-run.txt"

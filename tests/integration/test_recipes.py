@@ -32,14 +32,15 @@ def smoke_model(tmp_path_factory) -> Path:
     return smoke.make_model(tmp_path_factory.mktemp("smoke") / "tiny-encoder")
 
 
-def recipe(script: str, *args, **env) -> subprocess.CompletedProcess:
-    """``bash recipes/SCRIPT ARGS`` in smoke mode with this Python; the table is on stdout."""
+def recipe(script: str, *args, check: bool = True, **env) -> subprocess.CompletedProcess:
+    """``bash recipes/SCRIPT ARGS`` in smoke mode with this Python; the table is on stdout. ``check``: it
+    must succeed."""
     environ = {**os.environ, "SMOKE": "1", "PY": sys.executable, "CSPLADE_SKIP_SETUP": "1",
                "OMP_NUM_THREADS": "1", **{k: str(v) for k, v in env.items()}}
     environ = {k: v for k, v in environ.items() if v != "<unset>"}
     result = subprocess.run(["bash", str(RECIPES / script), *map(str, args)], capture_output=True, text=True,
                             env=environ, cwd="/")
-    assert result.returncode == 0, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-5000:]}"
+    assert result.returncode == 0 or not check, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-5000:]}"
     return result
 
 
@@ -131,7 +132,7 @@ def test_beir_smoke_prints_ndcg_per_dataset_and_the_average(smoke_model, tmp_pat
     assert report["average"] == {"nDCG@10": report["runs"][0]["scores"]["nDCG@10"]}
 
 
-def test_quantization_smoke_builds_one_index_per_precision_and_says_what_did_not_run(tmp_path):
+def test_quantization_smoke_builds_one_index_per_precision_and_says_what_did_not_run(smoke_model, tmp_path):
     work = tmp_path / "quantization"
     result = recipe("quantization.sh", "bfloat16", "torch-int8", "torchao-int4wo", WORK=work)
     table = parse_table(result.stdout)
@@ -141,6 +142,13 @@ def test_quantization_smoke_builds_one_index_per_precision_and_says_what_did_not
     assert table["bfloat16"]["docs/s vs bfloat16"] == "1.00x"  # ratios against bf16, in the same run
     assert table["torchao-int4wo"]["not run"] != "–" and table["torchao-int4wo"]["nDCG@10"] == "–"
     assert (work / "torchao-int4wo" / "not-run.txt").read_text().strip() == table["torchao-int4wo"]["not run"]
+
+    # a finished row is not reused by another encoder: one line, and the row stays as it was
+    vectors = work / "bfloat16" / "encoded" / "vectors" / "part-00000-of-00001.jsonl"
+    before = vectors.read_bytes()
+    other = recipe("quantization.sh", "bfloat16", WORK=work, ENCODER=smoke_model, check=False)
+    assert other.returncode == 2 and "error:" in other.stderr.strip().splitlines()[-1]
+    assert "encoder" in other.stderr.strip().splitlines()[-1] and vectors.read_bytes() == before
 
 
 def test_msmarco_recipe_smoke_runs_every_step(smoke_model, tmp_path):
