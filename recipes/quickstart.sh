@@ -11,8 +11,9 @@
 # nDCG@10, R@100, index size, mean non-zero terms per document and query, and encoding time (also in
 # $WORK/report.md and report.json). --check compares the table with recipes/expected.yaml.
 #
-# CPU only is fine: 33 minutes on 2 AVX512-BF16 cores (DTYPE=auto: bf16; 31 of them encoding 5,183
-# documents at the default's 256 tokens; DOC_MAX_LENGTH=128: 15), 2-3x that on 2 AVX2-only cores
+# CPU only is fine: 34 minutes on 2 AVX512-BF16 cores (DTYPE=auto: bf16; 32 of them encoding 5,183
+# documents at the default's 256 input tokens, 128 read twice; ENCODER=csplade-mixed DOC_MAX_LENGTH=128:
+# 15), 2-3x that on 2 AVX2-only cores
 # (float32). Re-running reuses every finished step (data, encoded shards, indexes, runs, evaluation), so
 # change settings together with --force (redoes every step) or another WORK. An interrupted encoding
 # resumes where it stopped.
