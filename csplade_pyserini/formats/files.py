@@ -98,15 +98,18 @@ class atomic_directory:
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None or (self.keep_existing and self.path.exists()):
+        if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        try:
+        if not self.keep_existing:
+            if self.path.exists():
+                shutil.rmtree(self.path)
             os.replace(self.tmp, self.path)
-        except OSError:  # another process renamed its copy onto path between the check and here
-            if not (self.keep_existing and self.path.is_dir()):
+            return
+        try:
+            os.rename(self.tmp, self.path)  # refused when another process's (non-empty) copy is there
+        except OSError:
+            if not self.path.is_dir():
                 raise
             shutil.rmtree(self.tmp, ignore_errors=True)
 
