@@ -250,10 +250,18 @@ def load_saved_config(cls: type[C], directory: str | Path) -> C:
     return options.load_json(cls, path)
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Equal values; two spellings of one existing file or folder (relative, absolute, through a link) too."""
+    if old == new:
+        return True
+    return (isinstance(old, str) and isinstance(new, str) and Path(old).exists() and Path(new).exists()
+            and Path(old).resolve() == Path(new).resolve())
+
+
 def check_resumable(saved: LoopConfig, current: LoopConfig, where: str) -> None:
     """A resumed run must compute what the interrupted one did."""
     old, new = saved.to_dict(), current.to_dict()
-    changed = sorted(k for k in old if k not in RESUMABLE_CHANGES and old[k] != new.get(k))
+    changed = sorted(k for k in old if k not in RESUMABLE_CHANGES and not _same(old[k], new.get(k)))
     if changed:
         details = ", ".join(f"{k}: {old[k]!r} -> {new.get(k)!r}" for k in changed)
         raise CspladeError(f"{where}: cannot resume with a different config ({details}); "

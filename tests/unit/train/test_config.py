@@ -73,3 +73,18 @@ def test_resume_refuses_a_changed_config(tmp_path):
     check_resumable(saved, build_config(AdaptConfig, {**base, "resume": True, "save_every": 7}), "x")
     with pytest.raises(CspladeError, match="learning_rate"):
         check_resumable(saved, build_config(AdaptConfig, {**base, "learning_rate": 1.0}), "x")
+
+
+def test_resume_accepts_another_spelling_of_the_same_paths(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "corpus.jsonl").write_text("{}\n")
+    (tmp_path / "link").symlink_to(tmp_path / "data")
+    (tmp_path / "other.jsonl").write_text("{}\n")
+    monkeypatch.chdir(tmp_path)
+    saved = build_config(AdaptConfig, {"model": "m", "corpus": str(tmp_path / "data" / "corpus.jsonl"),
+                                       "output_dir": str(tmp_path)})
+    for corpus in ("data/corpus.jsonl", "link/corpus.jsonl"):  # relative, and through a symbolic link
+        check_resumable(saved, build_config(AdaptConfig, {"model": "m", "corpus": corpus, "output_dir": "."}), "x")
+    with pytest.raises(CspladeError, match="corpus"):  # another file is another run
+        check_resumable(saved, build_config(AdaptConfig, {"model": "m", "corpus": "other.jsonl", "output_dir": "."}),
+                        "x")
