@@ -105,7 +105,8 @@ tune_fusion() {
 # ship_default PRESET_DIR RUN OUT [VARIANTS]: the default `csplade` preset = the best preset on dev within
 # the encoding cost of RUN's document length (recipes/choose_default.py: csplade-mixed, trained by RUN, and
 # the variants finished in VARIANTS), with its fusion with BM25 tuned on dev. OUT/choice.{json,md},
-# OUT/fusion.json; a new choice drops OUT's fusion and test run.
+# OUT/fusion.json; a new choice drops OUT's fusion and test run (OUT/quickstart), the same choice keeps its
+# test scores in the preset.
 ship_default() {
   local budget
   budget=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$2/inference.json")
@@ -118,6 +119,9 @@ ship_default() {
   tune_fusion "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["dev_run"])' "$3/choice.json")" \
     "$2/dev" "$3/fused.trec" "$3/fusion.json"
   "$PY" recipes/record_preset.py "$1/csplade.json" --choice "$3/choice.json" --fusion "$3/fusion.json"
+  if [ -f "$3/quickstart/report.json" ]; then  # the same choice's test run (a new choice removed it above)
+    "$PY" recipes/record_preset.py "$1/csplade.json" "$3/quickstart/report.json"
+  fi
 }
 
 # finish_run RUN: move the run file that a search wrote to RUN.tmp onto RUN, unless it is empty.

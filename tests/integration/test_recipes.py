@@ -263,6 +263,20 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     assert default["metadata"]["chosen_on_dev"] == choice and "nDCG@10" in \
         default["metadata"]["scifact_test"]["runs"][0]["scores"]
 
+    # train-default.sh again: every stage is done, and the default is still chosen among the variants too
+    recipe("train-default.sh", WORK=work, BASE=smoke_model, VARIANTS=variants)
+    again = json.loads((work / "default" / "choice.json").read_text())
+    assert again == choice and (work / "default" / "quickstart" / "report.json").is_file()
+    assert json.loads((work / "presets" / "csplade.json").read_text()) == default  # its test scores kept
+
+    # recipes/ablations.sh: the earlier recipes trained from the same adaptation, their dev curves in one table
+    printed = recipe("ablations.sh", DEFAULT=work).stdout
+    curves = (work / "ablations" / "curves.md").read_text()
+    for row in ("supervised", "distilled"):
+        assert json.loads((work / "ablations" / row / "best" / "best.json").read_text())["step"] in (0, 1, 2)
+        assert row in curves
+    assert "pseudo" in curves and curves in printed
+
 
 def test_every_csplade_flag_in_the_recipes_exists():
     """Static check of the lines smoke mode cannot reach (e.g. SIZE=8b values)."""

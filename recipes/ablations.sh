@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The dev ablations of docs/training.md: the previous supervised recipe and "+ distillation", each trained
+# from the default's adaptation adapter with the same schedule, against the default's own training
+# (+ distillation + pseudo-queries). Reads what train-default.sh left in DEFAULT (adapt-corpus/: adaptation,
+# corpus, BM25 index, dev split; split/: the fit queries); ships nothing and never reads SciFact test.
+#
+#   bash recipes/ablations.sh        # after recipes/train-default.sh
+#
+# Rows (WORK/ROW: dev nDCG@10 every ABLATION_DEV_EVERY steps, the best checkpoint kept, exact resume):
+#   supervised  709 fit queries, 1 BM25 top-30 negative each, InfoNCE (the recipe before the teacher)
+#   distilled   the same queries, 2 teacher negatives, InfoNCE + listwise KL from the BM25 + MiniLM teacher
+# then one table of the dev curves beside the default's (WORK/curves.md).
+# Variables (defaults): DEFAULT=runs/train-default  WORK=DEFAULT/ablations  ABLATION_STEPS=300
+#   ABLATION_DEV_EVERY=100  BATCH=8  SMOKE=1: with train-default.sh's smoke output, 2 steps.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+case ${1:-} in
+  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  "") ;;
+  *) echo "ablations.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+esac
+if [ "$SMOKE" = 1 ]; then
+  : "${DEFAULT:=runs/train-default-smoke}" "${ABLATION_STEPS:=2}" "${ABLATION_DEV_EVERY:=1}" "${BATCH:=2}"
+fi
+DEFAULT=${DEFAULT:-runs/train-default}
+WORK=${WORK:-$DEFAULT/ablations}
+RUN=$DEFAULT/adapt-corpus
+SPLIT=$DEFAULT/split
+[ -d "$RUN/adapt/adapter" ] || { echo "ablations.sh: $RUN/adapt/adapter is missing (run recipes/train-default.sh first)" >&2; exit 2; }
+mkdir -p "$WORK"
+FIT=(--queries "$SPLIT/fit-topics.tsv" --qrels "$SPLIT/fit-qrels.txt")
+COMMON=(--model "$RUN/adapt/adapter" --corpus "$RUN/corpus" --variant causal --query-variant echo
+        --steps "${ABLATION_STEPS:-300}" --batch-size "${BATCH:-8}" --query-max-length 256 --doc-max-length 128
+        --learning-rate 3e-4 --warmup-steps 20 --temperature 5 --lambda-q 5e-4 --lambda-d 5e-4
+        --flops-warmup 100 --train-query-top-k 32 --train-doc-top-k 256 --query-top-k 64 --doc-top-k 256
+        --lora-r 16 --lora-dropout 0 --save-every 50 --keep-checkpoints 1 --resume
+        --dev-topics "$RUN/dev/dev-topics.tsv" --dev-qrels "$RUN/dev/dev-qrels.txt" --dev-corpus "$RUN/dev/corpus"
+        --dev-every "${ABLATION_DEV_EVERY:-100}")
+
+say "supervised: the fit queries, BM25 negatives, InfoNCE"
+if [ ! -f "$WORK/bm25-fit.trec" ]; then  # the previous recipe's negatives: BM25 top 30
+  "$PY" -m pyserini.search.lucene --index "$RUN/bm25" --topics "$SPLIT/fit-topics.tsv" \
+    --output "$WORK/bm25-fit.trec.tmp" --bm25 --hits 100
+  finish_run "$WORK/bm25-fit.trec"
+fi
+[ -d "$WORK/supervised/final" ] || "$PY" -m csplade_pyserini train "${COMMON[@]}" "${FIT[@]}" \
+  --hard-negatives "$WORK/bm25-fit.trec" --negatives-depth 30 --negatives 1 --output-dir "$WORK/supervised"
+
+say "distilled: the same queries, teacher negatives, InfoNCE + listwise KL"
+[ -f "$WORK/fit-teacher.jsonl" ] || "$PY" -m csplade_pyserini teach "${FIT[@]}" --corpus "$RUN/corpus" \
+  --bm25-index "$RUN/bm25" --dense-model "${DENSE_MODEL:-all-minilm-l6-v2}" --output "$WORK/fit-teacher.jsonl"
+[ -d "$WORK/distilled/final" ] || "$PY" -m csplade_pyserini train "${COMMON[@]}" "${FIT[@]}" \
+  --teacher-scores "$WORK/fit-teacher.jsonl" --distill kl --teacher-temperature 0.1 --negatives-depth 30 \
+  --negatives 2 --output-dir "$WORK/distilled"
+
+say "curves: dev nDCG@10 against steps, beside the default's training (+ pseudo-queries)"
+"$PY" -m csplade_pyserini curves supervised="$WORK/supervised" distilled="$WORK/distilled" \
+  pseudo="$RUN/train" --window 1 --keys dev_ndcg10 dev_r100 | tee "$WORK/curves.md"
