@@ -11,7 +11,8 @@
 #   distilled   the same queries, 2 teacher negatives, InfoNCE + listwise KL from the BM25 + MiniLM teacher
 # then one table of the dev curves beside the default's (WORK/curves.md).
 # Variables (defaults): DEFAULT=runs/train-default  WORK=DEFAULT/ablations  ABLATION_STEPS=300
-#   ABLATION_DEV_EVERY=100  BATCH=8  SMOKE=1: with train-default.sh's smoke output, 2 steps.
+#   ABLATION_DEV_EVERY=100  BATCH=8  DENSE_MODEL=all-minilm-l6-v2 (the teacher's, as adapt-corpus.sh's)
+#   SMOKE=1: with train-default.sh's smoke output, 2 steps.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -27,7 +28,9 @@ DEFAULT=${DEFAULT:-runs/train-default}
 WORK=${WORK:-$DEFAULT/ablations}
 RUN=$DEFAULT/adapt-corpus
 SPLIT=$DEFAULT/split
-[ -d "$RUN/adapt/adapter" ] || { echo "ablations.sh: $RUN/adapt/adapter is missing (run recipes/train-default.sh first)" >&2; exit 2; }
+for needed in "$RUN/adapt/adapter" "$RUN/dev/corpus" "$SPLIT/fit-topics.tsv"; do
+  [ -e "$needed" ] || { echo "ablations.sh: $needed is missing (run recipes/train-default.sh first)" >&2; exit 2; }
+done
 mkdir -p "$WORK"
 FIT=(--queries "$SPLIT/fit-topics.tsv" --qrels "$SPLIT/fit-qrels.txt")
 COMMON=(--model "$RUN/adapt/adapter" --corpus "$RUN/corpus" --variant causal --query-variant echo

@@ -36,6 +36,9 @@ def candidates(run: Path, work: Path | None) -> list[dict]:
         dev_files = sorted(folder.glob("dev-doc-*.json"))  # written once the training has finished
         if folder.name.endswith("-raw") or not dev_files:  # the raw-start controls ship no preset
             continue
+        start = _load(folder / "train" / "train_config.json")["model"]
+        if not Path(start).exists() or Path(start).resolve() != (run / "adapt" / "adapter").resolve():
+            continue  # trained from another adaptation: its dev score says nothing of this one's presets
         best = folder / "train" / "best"
         step = _load(best / "best.json")
         trained = _load(best / "csplade_config.json")["doc_max_length"]

@@ -6,7 +6,7 @@
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
 # and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, check_expected, dev_eval,
-# finish_run.
+# tune_fusion, ship_default, finish_run.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -105,16 +105,19 @@ tune_fusion() {
 # ship_default PRESET_DIR RUN OUT [VARIANTS]: the default `csplade` preset = the best preset on dev within
 # the encoding cost of RUN's document length (recipes/choose_default.py: csplade-mixed, trained by RUN, and
 # the variants finished in VARIANTS), with its fusion with BM25 tuned on dev. OUT/choice.{json,md},
-# OUT/fusion.json; a new choice drops OUT's fusion and test run (OUT/quickstart), the same choice keeps its
-# test scores in the preset.
+# OUT/fusion.json; another chosen model or length drops OUT's fusion and test run (OUT/quickstart), the same
+# one keeps its test scores in the preset.
 ship_default() {
   local budget
   budget=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$2/inference.json")
   mkdir -p "$3"
   "$PY" recipes/choose_default.py "$2" --budget "$budget" --output "$3/choice.json.tmp" ${4:+--variants "$4"} \
     > "$3/choice.md"
-  if cmp -s "$3/choice.json.tmp" "$3/choice.json"; then rm "$3/choice.json.tmp"
-  else mv "$3/choice.json.tmp" "$3/choice.json"; rm -rf "$3/fusion.json" "$3/quickstart"; fi
+  if ! "$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:])
+sys.exit(any(a[k] != b[k] for k in ("preset", "doc_max_length", "dev_ndcg10")))' "$3/choice.json.tmp" "$3/choice.json" \
+    2>/dev/null; then rm -rf "$3/fusion.json" "$3/quickstart"; fi  # another model or length: tune and test again
+  mv "$3/choice.json.tmp" "$3/choice.json"
+  [ -f "$3/fusion.json" ] || rm -rf "$3/quickstart"  # a fusion tuned again is tested again
   cat "$3/choice.md" >&2
   tune_fusion "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["dev_run"])' "$3/choice.json")" \
     "$2/dev" "$3/fused.trec" "$3/fusion.json"

@@ -14,9 +14,11 @@
 #      nDCG@10 every DEV_EVERY steps, the best dev checkpoint kept, fusion with BM25 tuned on dev.
 #   4. ship: the adaptation and the best contrastive adapter (bf16, <= 15 MB) into PRESET_DIR/csplade-mixed.json;
 #      the default `csplade` is the best preset on dev within this encoder's encoding cost (WORK/default/),
-#      among csplade-mixed and the variants recipes/variants.sh trained in VARIANTS (none on a first run).
+#      among csplade-mixed and the variants recipes/variants.sh trained in VARIANTS_WORK from this adaptation
+#      (none on a first run: then `bash recipes/quickstart.sh --force` tests the new default).
 #
-# Variables (defaults): WORK=runs/train-default  PRESET_DIR=encoders  VARIANTS=runs/variants, and those of adapt-corpus.sh (its
+# Variables (defaults): WORK=runs/train-default  PRESET_DIR=encoders  VARIANTS_WORK=runs/variants (empty:
+#   csplade-mixed only), and those of adapt-corpus.sh (its
 #   INFER_LENGTHS: the document lengths the preset may encode with, the best on dev chosen)
 #   (STEPS, DEV_EVERY, ...). SMOKE=1: a tiny random model and a slice of SciFact (preset in WORK/presets).
 set -euo pipefail
@@ -30,7 +32,7 @@ esac
 
 if [ "$SMOKE" = 1 ]; then
   : "${WORK:=runs/train-default-smoke}" "${PRESET_DIR:=$WORK/presets}" "${DEV_QUERIES:=4}"
-  : "${VARIANTS:=runs/variants-smoke}"
+  : "${VARIANTS_WORK=runs/variants-smoke}"
 else
   : "${DEV_QUERIES:=100}"
 fi
@@ -52,8 +54,7 @@ SPLIT=$WORK/split
 TOPICS=$SPLIT/fit-topics.tsv QRELS=$SPLIT/fit-qrels.txt DEV_TOPICS=$SPLIT/dev-topics.tsv \
   DEV_QRELS=$SPLIT/dev-qrels.txt WORK=$WORK/adapt-corpus bash recipes/adapt-corpus.sh "$DATA/corpus"
 
-
 say "4/4 ship: adapters and the csplade-mixed preset into $PRESET_DIR, and the default csplade chosen on dev"
 "$PY" recipes/record_preset.py "$PRESET_DIR/csplade-mixed.json" --run "$WORK/adapt-corpus" \
-  --base "${BASE:-smollm2-135m}" --seconds "$SECONDS"
-ship_default "$PRESET_DIR" "$WORK/adapt-corpus" "$WORK/default" "${VARIANTS:-runs/variants}"
+  --base "${BASE:-smollm2-135m}"
+ship_default "$PRESET_DIR" "$WORK/adapt-corpus" "$WORK/default" "${VARIANTS_WORK-runs/variants}"

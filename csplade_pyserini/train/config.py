@@ -254,8 +254,12 @@ def _same(old: Any, new: Any) -> bool:
     """Equal values; two spellings of one existing file or folder (relative, absolute, through a link) too."""
     if old == new:
         return True
-    return (isinstance(old, str) and isinstance(new, str) and Path(old).exists() and Path(new).exists()
-            and Path(old).resolve() == Path(new).resolve())
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return False
+    try:
+        return Path(old).exists() and Path(new).exists() and Path(old).resolve() == Path(new).resolve()
+    except OSError:  # not a path at all (too long a text)
+        return False
 
 
 def check_resumable(saved: LoopConfig, current: LoopConfig, where: str) -> None:

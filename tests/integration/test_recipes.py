@@ -204,8 +204,8 @@ def test_adapt_corpus_smoke_trains_an_encoder_for_a_corpus_without_queries(smoke
 
 
 def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
-    work = tmp_path / "train-default"
-    recipe("train-default.sh", WORK=work, BASE=smoke_model)
+    work, variants = tmp_path / "train-default", tmp_path / "variants"
+    recipe("train-default.sh", WORK=work, BASE=smoke_model, VARIANTS_WORK=variants)  # none trained yet
     dev = read_topics(work / "split" / "dev-topics.tsv")
     train = json.loads((work / "adapt-corpus" / "train" / "train_config.json").read_text())
     trained_on = read_topics(train["queries"])
@@ -240,7 +240,6 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     assert torch.allclose(from_preset, trained, atol=2e-2)
 
     # recipes/variants.sh: a variant trained from the same adaptation ships as its own preset beside it
-    variants = tmp_path / "variants"
     table = parse_table(recipe("variants.sh", "bi", DEFAULT=work, WORK=variants, BASE=smoke_model).stdout)
     assert table["bi"]["start"] == "adapted" and 0 <= score(table["bi"]["test nDCG@10"])
     bi = json.loads((work / "presets" / "csplade-bi.json").read_text())
@@ -264,10 +263,15 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
         default["metadata"]["scifact_test"]["runs"][0]["scores"]
 
     # train-default.sh again: every stage is done, and the default is still chosen among the variants too
-    recipe("train-default.sh", WORK=work, BASE=smoke_model, VARIANTS=variants)
+    subprocess.run([sys.executable, str(RECIPES / "record_preset.py"), str(work / "presets" / "csplade-mixed.json"),
+                    str(work / "default" / "quickstart" / "report.json")], check=True)  # as if tested
+    mixed = json.loads((work / "presets" / "csplade-mixed.json").read_text())
+    assert "scifact_test" in mixed["metadata"]
+    recipe("train-default.sh", WORK=work, BASE=smoke_model, VARIANTS_WORK=variants)
     again = json.loads((work / "default" / "choice.json").read_text())
     assert again == choice and (work / "default" / "quickstart" / "report.json").is_file()
     assert json.loads((work / "presets" / "csplade.json").read_text()) == default  # its test scores kept
+    assert json.loads((work / "presets" / "csplade-mixed.json").read_text()) == mixed  # the same model, shipped again
 
     # recipes/ablations.sh: the earlier recipes trained from the same adaptation, their dev curves in one table
     printed = recipe("ablations.sh", DEFAULT=work).stdout
