@@ -16,11 +16,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-case ${1:-} in
-  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "ablations.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
-esac
+no_arguments "$@"
 if [ "$SMOKE" = 1 ]; then
   : "${DEFAULT:=runs/train-default-smoke}" "${ABLATION_STEPS:=2}" "${ABLATION_DEV_EVERY:=1}" "${BATCH:=2}"
 fi

@@ -32,7 +32,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 case ${1:-} in
-  -h | --help | "") sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; [ -n "${1:-}" ]; exit $? ;;
+  -h | --help | "") usage; [ -n "${1:-}" ]; exit $? ;;
 esac
 SOURCE=$1
 

@@ -5,7 +5,7 @@
 #             "$PY" -m pyserini...
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
-# and these functions are defined: say, irds_home, smoke_model, export_data, run_shards, check_expected, dev_eval,
+# and these functions are defined: usage, no_arguments, say, irds_home, smoke_model, export_data, run_shards, check_expected, dev_eval,
 # tune_fusion, ship_default, finish_run.
 
 set -euo pipefail
@@ -20,6 +20,18 @@ PY=${PY:-.venv/bin/python}
 export HF_HUB_DISABLE_PROGRESS_BARS=${HF_HUB_DISABLE_PROGRESS_BARS:-1} TOKENIZERS_PARALLELISM=false
 # Smoke mode runs tiny models, often several processes at once: one thread each is much faster on a busy CPU.
 [ "$SMOKE" = 1 ] && export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+# usage: print the recipe's header comment (its --help).
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+# no_arguments "$@": for a recipe that takes none: --help prints its header, anything else is an error.
+no_arguments() {
+  case ${1:-} in
+    -h | --help) usage; exit 0 ;;
+    "") ;;
+    *) echo "$(basename "$0"): unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+}
 
 say() { printf '\n[%s %ss] %s\n' "$(basename "$0" .sh)" "$SECONDS" "$*" >&2; }
 

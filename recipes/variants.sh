@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 RAW=0
 case ${1:-} in
-  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) usage; exit 0 ;;
   --raw) RAW=1; shift ;;
 esac
 if [ "$SMOKE" = 1 ]; then
