@@ -8,9 +8,13 @@ from pathlib import Path
 RECIPE = Path(__file__).resolve().parents[3] / "recipes" / "choose_default.py"
 
 
-def _checkpoint(folder: Path, variant: str, trained_length: int, step: int, score: float) -> None:
+def _checkpoint(folder: Path, variant: str, trained_length: int, step: int, score: float,
+                start: Path | None = None) -> None:
     best = folder / "train" / "best"
     best.mkdir(parents=True)
+    if start is not None:  # the model the training started from
+        start.mkdir(parents=True, exist_ok=True)
+        (folder / "train" / "train_config.json").write_text(json.dumps({"model": str(start)}))
     (best / "csplade_config.json").write_text(json.dumps({"variant": variant, "doc_max_length": trained_length}))
     (best / "best.json").write_text(json.dumps({"step": step, "dev_ndcg10": score}))
 
@@ -20,11 +24,14 @@ def test_echo_documents_cost_twice_and_the_best_within_the_budget_wins(tmp_path)
     _checkpoint(run, "causal", 128, 300, 0.63)
     (run / "inference.json").write_text(json.dumps({"step": 300, "doc_max_length": 256,
                                                     "dev_ndcg10_by_doc_length": {"128": 0.63, "256": 0.69}}))
-    _checkpoint(variants / "echo", "echo", 128, 300, 0.70)
+    adaptation = run / "adapt" / "adapter"
+    _checkpoint(variants / "echo", "echo", 128, 300, 0.70, start=adaptation)
     (variants / "echo" / "dev-doc-256.json").write_text(json.dumps({"dev_ndcg10": 0.74}))
     _checkpoint(variants / "bi", "bi", 128, 400, 0.56)  # still training: no dev-doc file, not a candidate
     _checkpoint(variants / "causal-raw", "causal", 128, 400, 0.99)  # a raw-start control ships no preset
     (variants / "causal-raw" / "dev-doc-256.json").write_text(json.dumps({"dev_ndcg10": 0.99}))
+    _checkpoint(variants / "causal", "causal", 128, 300, 0.99, start=tmp_path / "older-adaptation")
+    (variants / "causal" / "dev-doc-256.json").write_text(json.dumps({"dev_ndcg10": 0.99}))  # not this adaptation's
     output = tmp_path / "choice.json"
     table = subprocess.run([sys.executable, str(RECIPE), str(run), "--budget", "256", "--output", str(output),
                             "--variants", str(variants)], capture_output=True, text=True, check=True).stdout
