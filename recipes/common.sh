@@ -5,8 +5,8 @@
 #             "$PY" -m pyserini...
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
-# and these functions are defined: usage, no_arguments, say, irds_home, smoke_model, export_data, run_shards, check_expected, dev_eval,
-# tune_fusion, ship_default, finish_run.
+# and these functions are defined: usage, no_arguments, say, irds_home, smoke_model, export_data,
+# run_shards, check_expected, dev_eval, tune_fusion, ship_default, finish_run.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
