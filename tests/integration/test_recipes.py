@@ -273,13 +273,21 @@ def test_train_default_smoke_ships_a_preset(smoke_model, tmp_path):
     assert json.loads((work / "presets" / "csplade.json").read_text()) == default  # its test scores kept
     assert json.loads((work / "presets" / "csplade-mixed.json").read_text()) == mixed  # the same model, shipped again
 
-    # recipes/ablations.sh: the earlier recipes trained from the same adaptation, their dev curves in one table
-    printed = recipe("ablations.sh", DEFAULT=work).stdout
+    # recipes/ablations.sh: the earlier recipes trained from the same adaptation, and the supervised one from
+    # the raw model, their dev curves in one table
+    printed = recipe("ablations.sh", DEFAULT=work, BASE=smoke_model).stdout
     curves = (work / "ablations" / "curves.md").read_text()
-    for row in ("supervised", "distilled"):
+    for row in ("supervised", "distilled", "raw"):
         assert json.loads((work / "ablations" / row / "best" / "best.json").read_text())["step"] in (0, 1, 2)
         assert row in curves
     assert "pseudo" in curves and curves in printed
+    start = {row: Path(json.loads((work / "ablations" / row / "train_config.json").read_text())["model"]).resolve()
+             for row in ("supervised", "raw")}
+    assert start == {"supervised": (work / "adapt-corpus" / "adapt" / "adapter").resolve(),
+                     "raw": smoke_model.resolve()}
+    unknown = recipe("ablations.sh", "mntp", DEFAULT=work, BASE=smoke_model, check=False)
+    assert unknown.returncode == 2 and unknown.stderr.strip().splitlines()[-1].endswith(
+        "unknown row mntp (supervised, distilled, raw)")
 
 
 def test_every_csplade_flag_in_the_recipes_exists():
