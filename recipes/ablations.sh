@@ -59,7 +59,6 @@ bm25_negatives() {  # the supervised recipe's negatives: BM25 top 30 of the fit 
   finish_run "$WORK/bm25-fit.trec"
 }
 
-CURVES=()
 for row in "${ROWS[@]}"; do
   case $row in
     supervised | raw)
@@ -79,6 +78,7 @@ for row in "${ROWS[@]}"; do
 done
 
 say "curves: dev nDCG@10 against steps, beside the default's training (+ pseudo-queries) when it is there"
+CURVES=()
 for row in supervised distilled raw; do
   [ -d "$WORK/$row/final" ] && CURVES+=("$row=$WORK/$row")
 done
