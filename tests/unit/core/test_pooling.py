@@ -41,3 +41,24 @@ def test_gradients_match_naive(checkpoint):
     chunked = chunked_max_pool(states, mask, head, chunk_size=4, checkpoint=checkpoint).sum()
     (chunked_grad,) = torch.autograd.grad(chunked, states)
     torch.testing.assert_close(chunked_grad, naive_grad)
+
+
+def test_only_pooled_rows_are_projected_as_one_contiguous_matrix():
+    states, head, mask = _case()
+    projected = []
+
+    def recording_head(rows):
+        assert rows.dim() == 2 and rows.is_contiguous()  # a plain matrix product, no batched weight copy
+        projected.append(rows.shape[0])
+        return head(rows)
+
+    torch.testing.assert_close(chunked_max_pool(states, mask, recording_head, chunk_size=4),
+                               naive_max_pool(states, mask, head))
+    assert sum(projected) == int(mask.sum())  # padding, prefixes and ECHO's first copy cost nothing
+    assert max(projected) <= 4 * states.shape[0]  # memory: chunk x batch rows of logits at a time
+
+
+def test_a_batch_with_nothing_pooled_gives_zeros():
+    states, head, mask = _case()
+    got = chunked_max_pool(states, torch.zeros_like(mask), head, chunk_size=4)
+    assert got.shape == (3, 50) and not got.any()
