@@ -13,8 +13,8 @@ import sys
 
 from ..errors import CspladeError
 
-COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "inspect", "index",
-                   "fuse", "report", "check", "bench")
+COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "query_table", "inspect",
+                   "index", "search", "fuse", "report", "check", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

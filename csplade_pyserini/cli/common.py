@@ -32,6 +32,8 @@ class EncoderOptions:
     query_top_k: int | None = option(None, "override: keep the k largest query weights")
     doc_top_k: int | None = option(None, "override: keep the k largest document weights")
     weight_scale: float | None = option(None, "override: impact = round(weight * scale)")
+    query_table: str | None = option(None, "inference-free queries: a query table (csplade query-table) "
+                                           "replaces the encoder's query side")
 
     def validate(self) -> None:
         require(self, "encoder")
@@ -57,7 +59,8 @@ class EncoderOptions:
         from ..loading.load import load_model
 
         hf_logging.disable_progress_bar()  # loading bars would bury the command's own output
-        return load_model(self.encoder, device=self.device, dtype=self.dtype, **self.overrides())
+        return load_model(self.encoder, device=self.device, dtype=self.dtype, query_table=self.query_table,
+                          **self.overrides())
 
 
 def require(settings: Any, *names: str) -> None:

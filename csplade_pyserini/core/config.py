@@ -19,6 +19,7 @@ from .terms import MAX_IMPACT, MAX_WEIGHT
 CONFIG_NAME = "csplade_config.json"
 VARIANTS = ("causal", "echo", "bi")
 SIDES = ("query", "doc")
+QUERY_ENCODERS = ("model", "table")
 
 
 @dataclass
@@ -27,6 +28,8 @@ class CspladeConfig:
 
     variant: ``causal`` (plain), ``echo`` (text fed twice, the second copy pooled) or ``bi``
         (causal mask removed).
+    query_encoder: ``model`` (queries go through the LM like documents) or ``table`` (inference-free: a
+        query is its own tokens weighted by ``query_table.safetensors``; :mod:`.query_table`).
     query_variant: ``echo`` or ``causal`` for the query side only (None = ``variant``). ECHO on queries
         costs next to nothing (queries are short) while documents stay ``causal``; not in the paper,
         where both sides share the variant. It cannot be mixed with ``bi``.
@@ -42,6 +45,7 @@ class CspladeConfig:
     """
 
     variant: str = "causal"
+    query_encoder: str = "model"
     query_variant: str | None = None
     query_prefix: str = "query: "
     doc_prefix: str = "passage: "
@@ -63,6 +67,9 @@ class CspladeConfig:
     def validate(self) -> None:
         if self.variant not in VARIANTS:
             raise CspladeError(f"unknown variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
+        if self.query_encoder not in QUERY_ENCODERS:
+            raise CspladeError(f"unknown query_encoder {self.query_encoder!r}; choose one of "
+                               f"{', '.join(QUERY_ENCODERS)}")
         if self.query_variant is not None:
             if self.query_variant not in VARIANTS:
                 raise CspladeError(f"unknown query_variant {self.query_variant!r}; choose one of "
@@ -86,7 +93,15 @@ class CspladeConfig:
 
     # -- per-side accessors -------------------------------------------------------------------
     def variant_for(self, side: str) -> str:
-        return self.query_variant or self.variant if _side(side) == "query" else self.variant
+        """The variant a side's text is tokenized for (table queries are read once: ``causal``)."""
+        if _side(side) == "doc":
+            return self.variant
+        return "causal" if self.inference_free else self.query_variant or self.variant
+
+    @property
+    def inference_free(self) -> bool:
+        """True when queries are encoded by the table, without the language model."""
+        return self.query_encoder == "table"
 
     def prefix(self, side: str) -> str:
         return self.query_prefix if _side(side) == "query" else self.doc_prefix

@@ -17,6 +17,7 @@ from .attention import bidirectional, bidirectional_attention_mask, check_bidire
 from .config import SIDES, CspladeConfig
 from .inputs import EncoderInputs, InputBuilder
 from .pooling import chunked_max_pool
+from .query_table import QueryTable, check_table_size
 from .terms import TermVocabulary, impact_vector
 
 SparseVector = tuple[list[int], list[float]]  # token ids and their float weights, largest first
@@ -24,14 +25,21 @@ ROOM_PROBE = "some text"  # two words: some of them must be pooled on either sid
 
 
 class CspladeModel(torch.nn.Module):
-    """A CSPLADE encoder over any ``AutoModelForCausalLM``."""
+    """A CSPLADE encoder over any ``AutoModelForCausalLM``; with an inference-free config
+    (``query_encoder: table``) its queries are encoded by ``query_table`` instead of the LM."""
 
-    def __init__(self, lm: torch.nn.Module, tokenizer, config: CspladeConfig) -> None:
+    def __init__(self, lm: torch.nn.Module, tokenizer, config: CspladeConfig,
+                 query_table: QueryTable | None = None) -> None:
         super().__init__()
         self.lm = lm
         self.tokenizer = tokenizer
         self.config = config
         head = lm.get_output_embeddings()
+        if config.inference_free and query_table is None:
+            raise CspladeError("query_encoder 'table' needs a query table (query_table.safetensors)")
+        if query_table is not None:
+            check_table_size(query_table, head.out_features, "model")
+        self.query_table = query_table if config.inference_free else None
         self.vocabulary = TermVocabulary(tokenizer, head.out_features)
         self.register_buffer("allowed", self.vocabulary.allowed.float(), persistent=False)
         self.inputs = InputBuilder(tokenizer, config)
@@ -74,6 +82,12 @@ class CspladeModel(torch.nn.Module):
                                    checkpoint=checkpoint_pooling)
         return weights * self.allowed
 
+    def side_weights(self, inputs: EncoderInputs, side: str, checkpoint_pooling: bool = False) -> torch.Tensor:
+        """[B, V] weights of one side: the query table's for inference-free queries, else ``forward``."""
+        if side == "query" and self.query_table is not None:
+            return self.query_table(inputs) * self.allowed
+        return self.forward(inputs, checkpoint_pooling)
+
     # -- inference ------------------------------------------------------------------------------------
     @property
     def device(self) -> torch.device:
@@ -85,7 +99,7 @@ class CspladeModel(torch.nn.Module):
     @torch.inference_mode()
     def weights(self, texts: Sequence[str], side: str) -> torch.Tensor:
         """[B, V] weights for one batch, without gradients."""
-        return self.forward(self.tokenize(texts, side))
+        return self.side_weights(self.tokenize(texts, side), side)
 
     def encode(self, texts: Sequence[str], side: str, batch_size: int = 16) -> list[SparseVector]:
         """Sparse vectors (top-k / threshold pruned as configured for ``side``), in input order."""
@@ -111,6 +125,8 @@ class CspladeModel(torch.nn.Module):
         self.lm.save_pretrained(directory)
         self.tokenizer.save_pretrained(directory)
         dataclasses.replace(self.config, base_model=None).save(directory)
+        if self.query_table is not None:
+            self.query_table.save(directory)
         return directory
 
 

@@ -16,6 +16,7 @@ from safetensors import SafetensorError
 
 from ..core.config import CspladeConfig
 from ..core.model import CspladeModel
+from ..core.query_table import QueryTable, TableQueryEncoder, find_table
 from ..errors import CspladeError
 from . import base_models
 from .adapters import peft_directory
@@ -83,9 +84,11 @@ def load_model(
     device: str | None = None,
     dtype: str | torch.dtype | None = None,
     attn_implementation: str | None = None,
+    query_table: str | Path | None = None,
     **overrides: Any,
 ) -> CspladeModel:
-    """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig.
+    """A ready-to-encode CspladeModel. ``overrides`` replace fields of its CspladeConfig; ``query_table``
+    (a ``query_table.safetensors``) makes its queries inference-free with that table.
 
     ``dtype``: float32 (default), bfloat16, float16, auto, or a quantization method (``torch-int8``,
     ``bnb-int8``, ``bnb-nf4``, ``bnb-fp4``, ``torchao-int8wo``, ``torchao-int4wo``, ``torchao-int8dq``).
@@ -97,7 +100,65 @@ def load_model(
     config = config.replace(**overrides)
     if precision in METHODS:
         lm = quantize(lm, precision, device, torch_dtype)
-    return CspladeModel(lm, tokenizer, config)
+    if query_table is not None:
+        return CspladeModel(lm, tokenizer, config.replace(query_encoder="table"), QueryTable.load(query_table))
+    return CspladeModel(lm, tokenizer, config, load_query_table(name_or_path, config))
+
+
+def load_query_table(name: str, config: CspladeConfig) -> QueryTable | None:
+    """The query table of an inference-free encoder (None for LM queries), found where its config is."""
+    if not config.inference_free:
+        return None
+    found = find_table(_config_directories(name))
+    if found is None:
+        raise CspladeError(f"{name}: query_encoder is 'table' but no query_table.safetensors is stored with it")
+    return QueryTable.load(found)
+
+
+def load_table_query_encoder(name: str, **overrides: Any) -> TableQueryEncoder | None:
+    """Queries of an inference-free encoder from its tokenizer and table alone, without loading the LM;
+    None when ``name`` encodes queries with its language model."""
+    from transformers import AutoTokenizer
+
+    config = _named_config(name).replace(**overrides)
+    if not config.inference_free:
+        return None
+    table = load_query_table(name, config)
+    source = resolve_base(_tokenizer_source(name))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    except LOAD_ERRORS as exc:
+        raise CspladeError(f"cannot load the tokenizer of {name!r}: {_first_line(exc)}") from None
+    return TableQueryEncoder(tokenizer, config, table)
+
+
+def _config_directories(name: str) -> list[Path]:
+    """Where a name's csplade_config.json (and query table) may be: the directory, or a preset's adapters
+    (the last first) and model directory."""
+    path = Path(name)
+    if path.is_dir():
+        return [path]
+    preset = find_preset(name)
+    if preset is None:
+        return []
+    return [*reversed(preset.adapter_dirs), Path(preset.model_source)]
+
+
+def _named_config(name: str) -> CspladeConfig:
+    path = Path(name)
+    if path.is_dir():
+        return CspladeConfig.load(path) if CspladeConfig.exists(path) else CspladeConfig()
+    preset = find_preset(name)
+    return preset.csplade_config() if preset is not None else CspladeConfig()
+
+
+def _tokenizer_source(name: str) -> str:
+    """What holds ``name``'s tokenizer: a model directory, or (for adapters and presets) its base's."""
+    path = Path(name)
+    if path.is_dir():
+        return _tokenizer_source(adapter_base(path)) if (path / "adapter_config.json").is_file() else name
+    preset = find_preset(name)
+    return preset.model_source if preset is not None else name
 
 
 def load_preset(preset: Preset, dtype: torch.dtype, device: str, attn_implementation: str | None = None):

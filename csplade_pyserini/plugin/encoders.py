@@ -18,7 +18,7 @@ from pyserini.encode import DocumentEncoder, QueryEncoder
 
 from ..core.model import CspladeModel
 from ..errors import CspladeError
-from .resolve import load_encoder_model
+from .resolve import load_encoder_model, load_table_query_encoder
 
 
 def _model(model_name_or_path: str | CspladeModel, tokenizer_name: str | None, device: str | None,
@@ -37,15 +37,23 @@ class CspladeQueryEncoder(QueryEncoder):
     ``model_name_or_path``: a model directory, a preset name, a Hugging Face id, or an already loaded
     :class:`CspladeModel` (to share one model between the query and document encoders).
     ``dtype``: float32, bfloat16, int8 or auto (default ``$CSPLADE_DTYPE``, else float32).
+    An inference-free encoder (``query_encoder: table``, e.g. ``csplade-doc``) loads only its tokenizer
+    and query table: no language model is loaded or run.
     """
 
     def __init__(self, model_name_or_path: str | CspladeModel, tokenizer_name: str | None = None,
                  device: str = "cpu", dtype: str | None = None, **kwargs: Any) -> None:
         super().__init__()
-        self.model = _model(model_name_or_path, tokenizer_name, device, dtype)
+        self.table = None
+        if isinstance(model_name_or_path, str) and tokenizer_name is None:
+            self.table = load_table_query_encoder(model_name_or_path)
+        self.model = None if self.table else _model(model_name_or_path, tokenizer_name, device, dtype)
+        self.vocabulary = (self.table or self.model).vocabulary
         self.has_model = True
 
     def encode(self, text: str, max_length: int | None = None, **kwargs: Any) -> dict[str, int]:
+        if self.table is not None:
+            return self.table.encode_impacts([text])[0]
         return self.model.encode_impacts([text], "query")[0]
 
 

@@ -88,7 +88,7 @@ def check_index_encoder(index_dir: str | None, encoder: Any) -> None:
 
     info = IndexInfo.load(index_dir)
     recorded = (info.encoder or {}).get("vocabulary") if info is not None else None
-    if recorded and recorded != vocabulary_fingerprint(encoder.model.vocabulary.terms):
+    if recorded and recorded != vocabulary_fingerprint(encoder.vocabulary.terms):
         raise CspladeError(f"{index_dir}: built with encoder {info.encoder['name']!r}, whose vocabulary "
                            f"differs from this query encoder's; search it with the encoder that built it "
                            f"(or one with the same tokenizer)")

@@ -58,3 +58,12 @@ def load_encoder_model(name: str, device: str | None = "cpu", dtype: Any = None,
         if Path(name).exists() or name in available_presets():
             raise
         raise unknown_encoder(name, f"it is not a loadable Hugging Face model either ({exc})") from None
+
+
+def load_table_query_encoder(name: str):
+    """The tokenizer-and-table query encoder of an inference-free encoder ``name``, else None."""
+    from ..loading.load import load_table_query_encoder as load
+
+    if not claims(name):
+        return None
+    return load(name)

@@ -1,0 +1,45 @@
+"""``csplade query-table``: the IDF query table of an inference-free encoder, computed over a corpus.
+
+Writes ``query_table.safetensors``: BM25's IDF of every token of the encoder's vocabulary over the
+corpus, tokenized as the encoder's documents are. Use it with ``--query-table`` (``csplade dev-eval``,
+``encode-queries``, ``inspect``) to search the encoder's documents with inference-free queries, or as
+``csplade train --query-encoder table --query-table``'s start.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import options
+from ..options import option
+from .common import EncoderOptions, require
+
+
+@dataclass
+class QueryTableSettings(EncoderOptions):
+    corpus: str = option("", "corpus JSONL/TSV file or directory the IDF is counted over")
+    output: str = option("", "directory to write query_table.safetensors into")
+
+    def validate(self) -> None:
+        super().validate()
+        require(self, "corpus", "output")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("query-table", help="an inference-free query table: IDF over a corpus",
+                                 description=__doc__)
+    options.add_arguments(parser, QueryTableSettings)
+    parser.set_defaults(run=lambda args: run(options.from_args(QueryTableSettings, args)))
+
+
+def run(settings: QueryTableSettings) -> int:
+    from ..core.query_table import QueryTable, idf_weights
+    from ..formats.corpus import read_corpus
+
+    model = settings.load()
+    texts = (document.text for document in read_corpus(settings.corpus))
+    table = QueryTable(idf_weights(model.tokenizer, model.config, texts, len(model.vocabulary)))
+    output = Path(settings.output)
+    output.mkdir(parents=True, exist_ok=True)
+    print(table.save(output))
+    return 0
