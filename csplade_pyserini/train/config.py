@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .. import options
-from ..core.config import VARIANTS
+from ..core.config import QUERY_ENCODERS, VARIANTS
 from ..errors import CspladeError
 from ..options import option
 
@@ -184,6 +184,14 @@ class TrainConfig(LoopConfig):
     epochs: float | None = option(None, "passes over the training queries (instead of --steps)")
     query_variant: str | None = option(None, "echo or causal for queries only (default: --variant); not with bi",
                                    choices=VARIANTS)
+    query_encoder: str | None = option(None, "model: queries through the LM; table: inference-free queries, "
+                                             "their own tokens weighted by a per-token table, documents "
+                                             "alone trained (default: the start model's)",
+                                       choices=QUERY_ENCODERS)
+    query_table: str | None = option(None, "with --query-encoder table: the query_table.safetensors (or a "
+                                           "directory holding one) to start from (default: BM25's IDF "
+                                           "over --corpus)")
+    learn_query_table: bool = option(False, "with --query-encoder table: train the table with the documents")
     query_prefix: str | None = option(None, "text before every query (default: the start model's, 'query: ')")
     doc_prefix: str | None = option(None, "text before every document (default: 'passage: ')")
     query_max_length: int | None = option(None, "query tokens (default: the start model's, 32)")
@@ -227,6 +235,8 @@ class TrainConfig(LoopConfig):
             raise CspladeError("distillation compares a query's candidates: it needs --negatives >= 1")
         if self.nce_weight == 0 and self.distill == "none":
             raise CspladeError("with --nce-weight 0 there is nothing to learn from: set --distill")
+        if (self.query_table or self.learn_query_table) and self.query_encoder != "table":
+            raise CspladeError("--query-table and --learn-query-table need --query-encoder table")
         dev = [self.dev_topics, self.dev_qrels, self.dev_corpus]
         if any(dev) and not all(dev):
             raise CspladeError("dev evaluation needs --dev-topics, --dev-qrels and --dev-corpus together")

@@ -30,14 +30,16 @@ from .runs import Run, prepare_output_dir
 
 
 class ContrastiveObjective(torch.nn.Module):
-    """One forward for queries and documents (so DDP sees a single forward per micro-batch)."""
+    """One forward for queries and documents (so DDP sees a single forward per micro-batch); inference-free
+    queries come from the model's query table."""
 
     def __init__(self, model: CspladeModel) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, queries: EncoderInputs, docs: EncoderInputs) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model(queries, checkpoint_pooling=True), self.model(docs, checkpoint_pooling=True)
+        return (self.model.side_weights(queries, "query", checkpoint_pooling=True),
+                self.model(docs, checkpoint_pooling=True))
 
 
 class ContrastiveTask:
@@ -71,7 +73,8 @@ class ContrastiveTask:
             candidates = (own >= 0) & (own < per_query)
         rank, scores = info_nce(q, all_docs, positives, config.temperature, candidates)
         t = step + 1
-        lambda_q = flops_weight(config.lambda_q, t, config.flops_warmup)
+        # a table query is its own tokens: FLOPS regularises the documents alone
+        lambda_q = 0.0 if model.config.inference_free else flops_weight(config.lambda_q, t, config.flops_warmup)
         lambda_d = flops_weight(config.lambda_d, t, config.flops_warmup)
         flops_q, flops_d = flops(q), flops(d)
         loss = config.nce_weight * rank + lambda_q * flops_q + lambda_d * flops_d

@@ -18,6 +18,8 @@ import torch
 
 from ..core.config import CspladeConfig
 from ..core.model import CspladeModel
+from ..core.query_table import QueryTable, idf_weights
+from ..errors import CspladeError
 from ..formats.files import portable_reference
 from ..loading.load import load_model
 from ..loading.presets import find_preset
@@ -69,6 +71,8 @@ class TrainableModel:
         if self.peft is None:
             return False
         self.peft.save_pretrained(str(directory))
+        if self.model.query_table is not None:
+            self.model.query_table.save(directory)
         base = portable_reference(self.base_ref, directory)
         settings_file = directory / ADAPTER_CONFIG
         settings = json.loads(settings_file.read_text())
@@ -80,7 +84,7 @@ class TrainableModel:
     def merged(self) -> CspladeModel:
         """The adapters merged into the LM (in place: call last) as an encoder with ``export_config``."""
         lm = self.model.lm if self.peft is None else self.peft.merge_and_unload()
-        return CspladeModel(lm.eval(), self.model.tokenizer, self.export_config)
+        return CspladeModel(lm.eval(), self.model.tokenizer, self.export_config, self.model.query_table)
 
 
 def build_trainable(config: LoopConfig, device: torch.device, run_variant: str | None = None,
@@ -88,7 +92,8 @@ def build_trainable(config: LoopConfig, device: torch.device, run_variant: str |
     """Load the start model, add LoRA (or unfreeze everything) and wrap it in a CspladeModel.
 
     ``run_variant`` is the attention used while training (adaptation with CLM trains causally even
-    for a ``bi`` encoder); ``export_overrides`` are CspladeConfig fields of the exported encoder.
+    for a ``bi`` encoder); ``export_overrides`` are CspladeConfig fields of the exported encoder. An
+    inference-free encoder (``query_encoder: table``) gets its query table from :func:`query_table_for`.
     """
     source, start_config = start_source(config.model)
     # variant="causal" keeps the model core from making the LM bidirectional before we decide to
@@ -118,14 +123,32 @@ def build_trainable(config: LoopConfig, device: torch.device, run_variant: str |
                                         variant=config.variant or start_config.variant, **export_overrides)
     export_config.validate()
     run_config = dataclasses.replace(export_config, variant=run_variant or export_config.variant)
-    model = CspladeModel(lm, tokenizer, run_config)
+    table = None
+    if export_config.inference_free:
+        assert isinstance(config, TrainConfig)
+        table = query_table_for(config, tokenizer, export_config, lm.get_output_embeddings().out_features)
+    model = CspladeModel(lm, tokenizer, run_config, table)
     return TrainableModel(model, peft_model, export_config, source)
+
+
+def query_table_for(config: TrainConfig, tokenizer, export_config: CspladeConfig, vocab_size: int) -> QueryTable:
+    """The query table an inference-free run starts from: ``--query-table``, else BM25's IDF over the
+    training corpus; trained with the document encoder when ``--learn-query-table``."""
+    from ..formats.corpus import read_corpus
+
+    if config.query_table:
+        return QueryTable.load(config.query_table, trainable=config.learn_query_table)
+    if not config.corpus:
+        raise CspladeError("inference-free training (--query-encoder table) computes its query table's IDF "
+                           "over --corpus: set --corpus, or give --query-table")
+    texts = (document.text for document in read_corpus(config.corpus))
+    return QueryTable(idf_weights(tokenizer, export_config, texts, vocab_size), trainable=config.learn_query_table)
 
 
 def export_overrides(config: TrainConfig) -> dict[str, Any]:
     """CspladeConfig fields set by a contrastive config (None = keep the start model's)."""
     overrides = {name: getattr(config, name) for name in
-                 ("query_variant", "query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
+                 ("query_encoder", "query_variant", "query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
                  if getattr(config, name) is not None}
     for name in ("query_top_k", "doc_top_k"):
         value = getattr(config, name)
