@@ -1,0 +1,70 @@
+"""``csplade search``: a TREC run for topics, from a Lucene impact index (through Pyserini's own
+``python -m pyserini.search.lucene --impact --encoder``) or a Seismic index (approximate).
+
+Queries are encoded one at a time by the same query encoder Pyserini uses (an inference-free encoder
+such as ``csplade-doc`` needs no language model). With ``--engine seismic``, ``--query-cut`` and
+``--heap-factor`` trade recall for speed (``--heap-factor 1`` and a large ``--query-cut`` scan the
+most).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from .. import options
+from ..errors import CspladeError
+from ..options import option
+from .common import at_least, require
+from .index import ENGINES
+
+
+@dataclass
+class SearchSettings:
+    index: str = option("", "index directory (csplade index)")
+    topics: str = option("", "topics: qid<TAB>text TSV (csplade topics) or JSONL")
+    encoder: str = option("csplade", "query encoder: preset name, model directory or Hugging Face id",
+                          flags=("--model",))
+    output: str = option("", "TREC run to write")
+    engine: str = option("lucene", "lucene (Pyserini) or seismic", choices=ENGINES)
+    hits: int = option(1000, "documents per query")
+    query_cut: int = option(64, "seismic: the query's largest terms used")
+    heap_factor: float = option(0.9, "seismic: scan a block when its bound exceeds this x the k-th score")
+
+    def validate(self) -> None:
+        require(self, "index", "topics", "output")
+        at_least(self, "hits", 1)
+        at_least(self, "query_cut", 1)
+        if not 0 < self.heap_factor <= 1:
+            raise CspladeError(f"--heap-factor must be in (0, 1], got {self.heap_factor}")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("search", help="search a Lucene or Seismic index into a TREC run",
+                                 description=__doc__)
+    options.add_arguments(parser, SearchSettings)
+    parser.set_defaults(run=lambda args: run(options.from_args(SearchSettings, args)))
+
+
+def run(settings: SearchSettings) -> int:
+    from ..formats.files import check_output_file
+    from ..formats.trec import read_topics
+
+    check_output_file(settings.output)
+    topics = read_topics(settings.topics)
+    if not topics:
+        raise CspladeError(f"{settings.topics}: no topics")
+    if settings.engine == "lucene":
+        from ..search.lucene import search
+
+        search(settings.index, settings.topics, settings.output, encoder=settings.encoder, hits=settings.hits)
+    else:
+        from ..plugin.encoders import CspladeQueryEncoder
+        from ..search.seismic import SeismicSearcher, write_run
+
+        searcher = SeismicSearcher(settings.index)  # a missing or broken index fails before the encoder loads
+        encoder = CspladeQueryEncoder(settings.encoder)
+        write_run(searcher, {qid: encoder.encode(text) for qid, text in topics.items()}, settings.output,
+                  settings.hits, settings.query_cut, settings.heap_factor)
+    print(f"{settings.output}: {len(topics)} queries", file=sys.stderr)
+    print(settings.output)
+    return 0
