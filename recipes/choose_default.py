@@ -1,6 +1,7 @@
 """Choose the default `csplade` encoder on dev among the trained presets, at the default's encoding cost.
 
     python recipes/choose_default.py RUN --budget TOKENS --output OUT/choice.json [--variants WORK]
+    python recipes/choose_default.py --previous encoders/csplade.json --doc WORK --output OUT/choice.json
 
 Candidates: csplade-mixed (RUN: recipes/adapt-corpus.sh's own training, RUN/inference.json: its dev nDCG@10
 per document length) and every variant of recipes/variants.sh in WORK (WORK/VARIANT: the best checkpoint's
@@ -9,6 +10,8 @@ A candidate's encoding cost is the encoder's input tokens per document: the docu
 ECHO documents (the text is read twice). The default is the best on dev among the candidates whose cost is
 at most TOKENS (the quickstart's budget; ties go to the cheaper); the others are listed beside it. Prints a
 Markdown table, writes the choice (preset, document length, its dev run) as JSON.
+With ``--previous`` (the shipped default preset) its recorded candidates and budget compete again, and
+``--doc`` adds recipes/train-doc.sh's inference-free csplade-doc (its best dev step, at its training length).
 """
 from __future__ import annotations
 
@@ -50,6 +53,21 @@ def candidates(run: Path, work: Path | None) -> list[dict]:
     return found
 
 
+def previous_candidates(preset: Path) -> tuple[list[dict], int]:
+    """The candidates (and budget) the shipped default was chosen among, as its preset recorded them."""
+    chosen = _load(preset)["metadata"]["chosen_on_dev"]
+    return chosen["candidates"], chosen["budget_tokens"]
+
+
+def doc_candidate(work: Path) -> dict:
+    """recipes/train-doc.sh's csplade-doc: the best dev step at its training length."""
+    best = work / "train" / "best"
+    step = _load(best / "best.json")
+    length = _load(best / "csplade_config.json")["doc_max_length"]
+    return _entry("csplade-doc", best, length, step["dev_ndcg10"],
+                  work / "train" / "dev" / f"run-{step['step']:06d}.trec")
+
+
 def _entry(preset: str, checkpoint: Path, length: int, score: float, dev_run: Path) -> dict:
     echo_docs = _load(checkpoint / "csplade_config.json").get("variant") == "echo"
     return {"preset": preset, "doc_max_length": length, "input_tokens": length * (2 if echo_docs else 1),
@@ -65,12 +83,22 @@ def choose(found: list[dict], budget: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run", type=Path)
-    parser.add_argument("--budget", type=int, required=True, help="input tokens per document at most")
+    parser.add_argument("run", type=Path, nargs="?", help="recipes/adapt-corpus.sh's WORK (csplade-mixed)")
+    parser.add_argument("--budget", type=int, help="input tokens per document at most (default: --previous's)")
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--variants", type=Path, help="recipes/variants.sh's WORK (none: csplade-mixed only)")
+    parser.add_argument("--previous", type=Path, help="the shipped default preset: its candidates compete again")
+    parser.add_argument("--doc", type=Path, help="recipes/train-doc.sh's WORK: csplade-doc competes")
     args = parser.parse_args()
-    found = candidates(args.run, args.variants)
+    found = candidates(args.run, args.variants) if args.run else []
+    if args.previous:
+        earlier, budget = previous_candidates(args.previous)
+        found += [c for c in earlier if c["preset"] != "csplade-doc"]
+        args.budget = args.budget or budget
+    if args.doc:
+        found.append(doc_candidate(args.doc))
+    if not found or not args.budget:
+        raise SystemExit("choose_default: give RUN and --budget, or --previous")
     chosen = choose(found, args.budget)
     write_json(args.output, {**chosen, "budget_tokens": args.budget, "candidates": found})
     rows = [[c["preset"], str(c["doc_max_length"]), str(c["input_tokens"]), f"{c['dev_ndcg10']:.4f}",

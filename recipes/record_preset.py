@@ -4,6 +4,8 @@
     python recipes/record_preset.py encoders/csplade-bi.json --run WORK/adapt-corpus --train VARIANT/train/best
     python recipes/record_preset.py encoders/csplade.json --choice CHOICE.json --fusion FUSION.json
     python recipes/record_preset.py encoders/csplade.json runs/quickstart/report.json
+    python recipes/record_preset.py encoders/csplade-doc.json --on encoders/csplade-echo.json \
+        --train WORK/train/best --fusion WORK/fusion.json
 
 Ships WORK/adapt/adapter (adaptation) and WORK/train/best (the contrastive adapter of the best dev step)
 as encoders/csplade-smollm2-135m/{adapt,train-<preset name>}, in bfloat16 (half the size; merged into the float base
@@ -15,6 +17,9 @@ With ``--train`` (a variant trained from the same adaptation by recipes/variants
 ships beside the shared adaptation, with the same document length, and without a fusion setting; ``--dev``
 records its dev nDCG@10 at that length. With ``--choice`` (recipes/choose_default.py's JSON), the preset is
 the chosen one's model at the chosen document length, with ``--fusion`` (tuned on dev) and no copy of weights.
+With ``--on`` (recipes/train-doc.sh), the ``--train`` adapter was trained on top of that preset's model: it ships
+after the preset's adapters, with its query table (an inference-free encoder), its own document length and
+``--fusion``.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from csplade_pyserini.core.query_table import TABLE_FILE
 from csplade_pyserini.loading.adapters import PACKED, WEIGHTS, pack
 
 MAX_MB = 15.0
@@ -51,6 +57,8 @@ def copy_adapter(source: Path, target: Path, base: str) -> None:
         (target / name).write_text(json.dumps(settings, indent=2) + "\n")
     copy_weights_bf16(source / WEIGHTS, target / WEIGHTS)
     pack(target)
+    if (source / TABLE_FILE).is_file():
+        shutil.copy2(source / TABLE_FILE, target / TABLE_FILE)
 
 
 def dev_curve(train: Path) -> list[dict]:
@@ -146,6 +154,44 @@ def ship_default(preset: Path, choice_file: Path, fusion_file: Path) -> None:
     print(f"wrote {preset} ({choice['preset']}, documents at {choice['doc_max_length']} tokens)")
 
 
+def ship_on(preset: Path, on: str, train: Path, fusion_file: Path) -> None:
+    """A preset whose last adapter (``train``, the best dev step) was trained on top of the preset named ``on``."""
+    from csplade_pyserini.loading.presets import get_preset
+
+    start = get_preset(on)
+    below = start.adapter_dirs[-1] if start.adapter_dirs else Path(start.model_source)
+    target = preset.parent / FOLDER / f"train-{preset.stem}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy_adapter(train, target, os.path.relpath(below.resolve(), target.resolve()) if below.exists() else start.model)
+    adapters = [os.path.relpath(d.resolve(), preset.parent.resolve()) for d in [*start.adapter_dirs, target]]
+    size = sum((preset.parent / a / PACKED).stat().st_size for a in adapters)
+    if size / 2**20 > MAX_MB:
+        sys.exit(f"record_preset: adapters weigh {size / 2**20:.1f} MB > {MAX_MB} MB")
+    trained = json.loads((train / "csplade_config.json").read_text())
+    tuned = json.loads(fusion_file.read_text())
+    record = {
+        "model": portable(start.model_source, preset.parent),
+        "adapter": adapters,
+        "config": {**start.config, "doc_max_length": trained["doc_max_length"]},
+        "fusion": {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")},
+        "description": f"Inference-free CSPLADE: {on}'s documents trained further against queries that are "
+                       "their own tokens weighted by an IDF table (no language model at query time)",
+        "metadata": {
+            "recipe": "recipes/train-doc.sh (on the SciFact corpus + SciFact train)",
+            "start": on,
+            "training_data": "709 SciFact train queries; the other 100 train queries are the dev split; teacher: "
+                             "min-max fusion of BM25 and all-MiniLM-L6-v2",
+            "adapter_mb": round(size / 2**20, 2),
+            "best_dev_step": json.loads((train / "best.json").read_text()),
+            "dev_curve": dev_curve(train.parent),
+            "fusion_grid_on_dev": tuned["grid"],
+            "configs": {"train": json.loads((train.parent / "train_config.json").read_text())},
+        },
+    }
+    preset.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {preset} ({size / 2**20:.1f} MB of adapters)")
+
+
 def record(preset: Path, report: Path) -> None:
     data = json.loads(preset.read_text())
     data["metadata"]["scifact_test"] = json.loads(report.read_text())
@@ -172,9 +218,12 @@ def main() -> None:
     parser.add_argument("--choice", type=Path, help="recipes/choose_default.py's choice: make the default preset")
     parser.add_argument("--fusion", type=Path, help="with --choice: the fusion with BM25 tuned on dev")
     parser.add_argument("--base", default="smollm2-135m", help="the base model the adapters apply to")
+    parser.add_argument("--on", help="with --train and --fusion: the preset (name) that adapter was trained on")
     args = parser.parse_args()
     if args.report:
         record(args.preset, args.report)
+    elif args.on:
+        ship_on(args.preset, args.on, args.train, args.fusion)
     elif args.choice:
         ship_default(args.preset, args.choice, args.fusion)
     else:

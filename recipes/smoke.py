@@ -4,6 +4,8 @@
         a 2-layer random Llama with a 300-token byte-level BPE tokenizer (csplade_pyserini/loading/tiny.py) and a
         csplade_config.json with short lengths and 32 terms per document (so that terms have an idf
         above Pyserini's --min-idf 0): loads, trains and encodes like a real model, in seconds.
+    python recipes/smoke.py preset FILE MODEL_DIR
+        a preset file naming MODEL_DIR (a start for recipes that train on top of a preset).
     python recipes/smoke.py subset --data DIR --output DIR [--queries N] [--docs N]
         every topics.tsv (+ the qrels.txt beside it) and corpus/docs.jsonl below DIR (csplade
         topics/qrels/corpus output), written to the same place below the output directory, cut down to
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -64,6 +67,9 @@ def main() -> int:
     model = commands.add_parser("model", help="write a tiny random encoder directory")
     model.add_argument("directory", type=Path)
     model.add_argument("--hidden", type=int, default=32, help="width (bitsandbytes' 4-bit needs >= 64)")
+    preset = commands.add_parser("preset", help="write a preset file naming a model directory")
+    preset.add_argument("file", type=Path)
+    preset.add_argument("model", type=Path)
     subset = commands.add_parser("subset", help="cut topics, qrels and corpus down to a smoke-sized slice")
     subset.add_argument("--data", type=Path, required=True)
     subset.add_argument("--output", type=Path, required=True)
@@ -72,6 +78,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.command == "model":
         print(make_model(args.directory, args.hidden))
+    elif args.command == "preset":
+        model = os.path.relpath(args.model.resolve(), args.file.parent.resolve())
+        args.file.write_text(json.dumps({"model": model, "description": "smoke start"}, indent=2) + "\n")
+        print(args.file)
     else:
         make_subset(args.data, args.output, args.queries, args.docs)
         print(args.output)

@@ -312,3 +312,36 @@ def test_every_csplade_flag_in_the_recipes_exists():
     assert sorted(tuning) == ["--full-finetune", "--no-full-finetune"]
     assert all(flag in commands["adapt"]._option_string_actions for flag in tuning)
     assert checked > 50
+
+
+def test_train_doc_smoke_ships_an_inference_free_preset(smoke_model, tmp_path, monkeypatch):
+    work = tmp_path / "train-doc"
+    (work / "presets").mkdir(parents=True)
+    previous = {"preset": "smoke-start", "doc_max_length": 64, "input_tokens": 64, "dev_ndcg10": -1.0,
+                "dev_run": "gone.trec"}  # a shipped default that loses on dev
+    (work / "presets" / "csplade.json").write_text(json.dumps(
+        {"model": "smoke-start", "metadata": {"chosen_on_dev": {**previous, "budget_tokens": 128,
+                                                                "candidates": [previous]}}}))
+    result = recipe("train-doc.sh", WORK=work, BASE=smoke_model)
+    monkeypatch.setenv("CSPLADE_ENCODERS", str(work / "presets"))  # the start preset the recipe trained on
+    curve = parse_table(result.stdout)  # step 0 is the start's documents with table queries
+    assert list(curve) == ["0", "1", "2"] and all(0 <= score(row["dev_ndcg10"]) <= 1 for row in curve.values())
+    presets = work / "presets"
+    preset = json.loads((presets / "csplade-doc.json").read_text())
+    assert preset["adapter"] == ["csplade-smollm2-135m/train-csplade-doc"]
+    assert preset["fusion"]["method"] in ("rrf", "minmax") and preset["metadata"]["start"] == "smoke-start"
+    default = json.loads((presets / "csplade.json").read_text())  # csplade-doc won on dev: the new default
+    assert default["adapter"] == preset["adapter"] and default["metadata"]["chosen_on_dev"]["preset"] == "csplade-doc"
+    assert [c["preset"] for c in default["metadata"]["chosen_on_dev"]["candidates"]] == ["smoke-start", "csplade-doc"]
+    shipped = presets / "csplade-smollm2-135m" / "train-csplade-doc"
+    assert (shipped / "query_table.safetensors").is_file() and str(tmp_path) not in (
+        shipped / "adapter_config.json").read_text()
+    queries = ["cell death in cancer", "vaccine antibody response"]
+    best = load_model(str(work / "train" / "best"))
+    lm, tokenizer, config = load_preset(Preset.read(presets / "csplade-doc.json"), torch.float32, "cpu")
+    assert config.inference_free
+    from_preset = load_model(str(shipped))  # the adapter directory alone, its base found through the chain
+    assert from_preset.encode_impacts(queries, "query") == best.encode_impacts(queries, "query")
+    texts = [json.loads(line)["contents"] for line in (work / "corpus" / "docs.jsonl").read_text().splitlines()[:4]]
+    assert torch.allclose(CspladeModel(lm, tokenizer, config, from_preset.query_table).weights(texts, "doc"),
+                          best.weights(texts, "doc"), atol=2e-2)
