@@ -22,7 +22,8 @@
 #   ENCODER=csplade        model directory, preset name (encoders/) or Hugging Face id
 #   WORK=runs/quickstart   where everything is written
 #   DATASET=beir/scifact/test   any ir_datasets id with docs, queries and qrels
-#   DTYPE=auto             float32 | bfloat16 | int8 | auto (bf16 only where it is fast: CUDA, or a CPU
+#   DTYPE=auto             float32 | bfloat16 | a quantization method (bnb-int8, torchao-int8wo, ...:
+#                          docs/quantization.md) | auto (bf16 only where it is fast: CUDA, or a CPU
 #                          with native bf16; float32 on an AVX2-only CPU, where bf16 is ~5x slower)
 #   DEVICE=cpu  BATCH_SIZE=16  DOC_MAX_LENGTH=(the encoder's)
 #   SMOKE=1                a tiny random model (unless ENCODER is set) and a 300-document slice of

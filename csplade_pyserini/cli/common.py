@@ -23,7 +23,8 @@ class EncoderOptions:
     encoder: str = option("csplade", "model directory, preset name from encoders/, or Hugging Face id",
                           flags=("--model",))
     device: str = option("cpu", "cpu, cuda, cuda:N")
-    dtype: str = option("float32", "float32, bfloat16, float16, int8 (CPU dynamic quantisation), auto "
+    dtype: str = option("float32", "float32, bfloat16, float16, a quantization method (torch-int8, bnb-int8, "
+                                   "bnb-nf4, bnb-fp4, torchao-int8wo, torchao-int8dq, torchao-int4wo), auto "
                                    "(bf16 on CUDA or a CPU with native bf16, else float32)")
     variant: str | None = option(None, "override the encoder's variant", choices=VARIANTS)
     query_variant: str | None = option(None, "override the query side's variant", choices=("causal", "echo"))

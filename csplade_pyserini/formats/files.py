@@ -21,11 +21,9 @@ from typing import Any, Iterator, TextIO
 from ..errors import CspladeError
 
 
-def open_text(path: str | Path, mode: str = "rt") -> TextIO:
-    """A plain or ``.gz`` text file as UTF-8 (one-line error if a file to read is missing)."""
+def open_text(path: str | Path, mode: str = "wt") -> TextIO:
+    """A plain or ``.gz`` text file to write as UTF-8 (reading goes through :func:`read_lines`)."""
     path = Path(path)
-    if "r" in mode and not path.is_file():
-        raise CspladeError(f"{path}: no such file")
     if path.name.endswith(".gz"):
         return gzip.open(path, mode if "t" in mode else mode + "t", encoding="utf-8")  # type: ignore[return-value]
     return open(path, mode.replace("t", ""), encoding="utf-8")
@@ -33,7 +31,9 @@ def open_text(path: str | Path, mode: str = "rt") -> TextIO:
 
 def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """(line number, line) of a plain or ``.gz`` UTF-8 text file; bad bytes or a truncated ``.gz`` are
-    one-line errors naming the file, the line and (for bad UTF-8) the byte offset."""
+    one-line errors naming the file, the line and (for bad UTF-8) the byte offset. Every reader of the
+    package reads through here: a UTF-8 byte-order mark is dropped and a CRLF line ending reads as LF, so
+    a file saved by a Windows editor reads like any other (never an id ``\ufeffq1``)."""
     path = Path(path)
     number = 0
     offset = 0
@@ -47,6 +47,10 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                     raise CspladeError(f"{path}:{number}: not UTF-8 (byte offset {offset + exc.start} of the "
                                        f"{kind}file)") from None
                 offset += len(raw)
+                if number == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                if line.endswith("\r\n"):
+                    line = line[:-2] + "\n"
                 yield number, line
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise CspladeError(f"{path}:{number + 1}: the gzip stream is damaged or truncated "

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..errors import CspladeError
-from .files import atomic_text, open_text
+from .files import atomic_text, read_lines
 from .trec import read_run
 
 Scores = dict[str, dict[str, float]]
@@ -35,8 +35,7 @@ def write_teacher(scores: Mapping[str, Mapping[str, float]], path: str | Path) -
 def read_teacher(path: str | Path) -> tuple[Scores, dict[str, str]]:
     """(``{qid: {docid: score}}``, ``{qid: "FILE:LINE"}``) from a teacher JSONL or a TREC run."""
     path = Path(path)
-    with open_text(path) as handle:
-        first = next((line for line in handle if line.strip()), "")
+    first = next((line for _, line in read_lines(path) if line.strip()), "")
     if not first:
         raise CspladeError(f"{path}: no teacher scores in this file")
     if first.lstrip().startswith("{"):
@@ -48,29 +47,28 @@ def read_teacher(path: str | Path) -> tuple[Scores, dict[str, str]]:
 def _read_jsonl(path: Path) -> tuple[Scores, dict[str, str]]:
     scores: Scores = {}
     where: dict[str, str] = {}
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            at = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CspladeError(f"{at}: invalid JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("qid"), (str, int)) \
-                    or isinstance(record.get("qid"), bool):
-                raise CspladeError(f"{at}: expected an object with a string 'qid'")
-            hits = record.get("scores")
-            if not isinstance(hits, dict) or not hits:
-                raise CspladeError(f"{at}: field 'scores' must be a non-empty object of docid: score")
-            qid = str(record["qid"])
-            if qid in scores:
-                raise CspladeError(f"{at}: query {qid!r} appears a second time (first at {where[qid]})")
-            for docid, score in hits.items():
-                if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-                    raise CspladeError(f"{at}: score of document {docid!r} is not a finite number: {score!r}")
-            scores[qid] = {str(d): float(s) for d, s in hits.items()}
-            where[qid] = at
+    for number, line in read_lines(path):
+        if not line.strip():
+            continue
+        at = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CspladeError(f"{at}: invalid JSON ({exc.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("qid"), (str, int)) \
+                or isinstance(record.get("qid"), bool):
+            raise CspladeError(f"{at}: expected an object with a string 'qid'")
+        hits = record.get("scores")
+        if not isinstance(hits, dict) or not hits:
+            raise CspladeError(f"{at}: field 'scores' must be a non-empty object of docid: score")
+        qid = str(record["qid"])
+        if qid in scores:
+            raise CspladeError(f"{at}: query {qid!r} appears a second time (first at {where[qid]})")
+        for docid, score in hits.items():
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                raise CspladeError(f"{at}: score of document {docid!r} is not a finite number: {score!r}")
+        scores[qid] = {str(d): float(s) for d, s in hits.items()}
+        where[qid] = at
     return scores, where
 
 

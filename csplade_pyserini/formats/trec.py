@@ -35,6 +35,8 @@ def read_topics(path: str | Path) -> dict[str, str]:
             if not sep:
                 raise CspladeError(f"{where}: expected 'qid<TAB>text'")
             qid = check_id(raw, where, "query")
+        if not text.strip():  # an empty query would be an empty vector, and Pyserini fails on it
+            raise CspladeError(f"{where}: query {qid!r} has no text")
         seen.add(qid, where)
         topics[qid] = text
     return topics

@@ -21,7 +21,7 @@ from ..errors import CspladeError
 from . import base_models
 from .adapters import peft_directory
 from .precision import load_dtype, resolve_precision
-from .presets import Preset, find_preset
+from .presets import Preset, available_presets, find_preset
 from .quantization import METHODS, quantize
 
 # what from_pretrained raises for a bad model directory: missing or unreadable files (OSError), a config
@@ -179,10 +179,16 @@ def _load_named(name: str, dtype: torch.dtype, device: str, attn_implementation:
         return _load_directory(path, dtype, device, attn_implementation)
     if (preset := find_preset(name)) is not None:
         return load_preset(preset, dtype, device, attn_implementation)
-    if path.suffix or name.startswith((".", "/", "~")):
+    if path.suffix or name.startswith((".", "/", "~")) or (len(path.parts) > 1 and Path(path.parts[0]).is_dir()):
         raise CspladeError(f"{name}: no such model directory")
     # a packaged base model, or a hub id: the real from_pretrained, wherever the hub is reachable
-    lm, tokenizer = load_lm(name, dtype, device, attn_implementation)
+    try:
+        lm, tokenizer = load_lm(name, dtype, device, attn_implementation)
+    except CspladeError as exc:
+        if base_models.is_base_model(name):
+            raise
+        presets = ", ".join(available_presets()) or "(none)"
+        raise CspladeError(f"{exc} (not a model directory or a preset either; presets: {presets})") from None
     return lm, tokenizer, CspladeConfig()
 
 

@@ -36,7 +36,8 @@ class CspladeQueryEncoder(QueryEncoder):
 
     ``model_name_or_path``: a model directory, a preset name, a Hugging Face id, or an already loaded
     :class:`CspladeModel` (to share one model between the query and document encoders).
-    ``dtype``: float32, bfloat16, int8 or auto (default ``$CSPLADE_DTYPE``, else float32).
+    ``dtype``: float32, bfloat16, auto or a quantization method (``torch-int8``, ``bnb-int8``...); default
+    ``$CSPLADE_DTYPE``, else float32.
     An inference-free encoder (``query_encoder: table``, e.g. ``csplade-doc``) loads only its tokenizer
     and query table: no language model is loaded or run.
     """
