@@ -14,7 +14,7 @@ import sys
 from ..errors import CspladeError
 
 COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "query_table", "inspect",
-                   "index", "search", "fuse", "report", "check", "bench")
+                   "index", "search", "fuse", "report", "check", "bench", "bench_search")
 
 
 def build_parser() -> argparse.ArgumentParser:

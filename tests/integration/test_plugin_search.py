@@ -179,3 +179,54 @@ def test_a_csplade_name_never_falls_back_to_pyserini_splade(index, presets):
     with pytest.raises(CspladeError, match="unknown encoder 'org/csplade-missing'.*presets: csplade"):
         LuceneImpactSearcher(str(index), "org/csplade-missing")  # Pyserini alone: SPLADE, from the hub
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def _csplade(*args, code: int = 0):
+    """``csplade ARGS`` in a subprocess: exit ``code``, and a failure is one line."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True,
+                            text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == code, result.stderr[-3000:]
+    assert code == 0 or len(result.stderr.strip().splitlines()) == 1, result.stderr
+    return result
+
+
+EXACT_SEISMIC = ("--n-postings", 100000, "--centroid-fraction", 1.0, "--min-cluster-size", 1,
+                 "--summary-energy", 1.0)
+
+
+def test_seismic_index_and_search_commands_score_exact_dot_products(work, model_dir, vectors, topics,
+                                                                     query_vectors, expected_scores, run_scores):
+    """With its pruning off Seismic returns the full dot product of the same integer impacts Lucene holds."""
+    docs, collection = vectors
+    _csplade("index", "--engine", "seismic", collection, work / "seismic", *EXACT_SEISMIC)
+    run = work / "run.seismic.txt"
+    _csplade("search", "--engine", "seismic", "--index", work / "seismic", "--topics", topics, "--encoder",
+             model_dir, "--output", run, "--hits", 100, "--heap-factor", 1.0, "--query-cut", 1000)
+    scores = run_scores(run)
+    for qid, query in query_vectors.items():
+        assert scores[qid] == pytest.approx(expected_scores(query, docs)), qid
+    broken = _csplade("search", "--engine", "seismic", "--index", work, "--topics", topics,
+                      "--output", work / "nothing.txt", code=2)
+    assert "not a Seismic index" in broken.stderr and not (work / "nothing.txt").exists()
+
+
+def test_bench_search_prints_bm25_lucene_and_seismic_rows_from_one_run(work, model_dir, corpus, vectors,
+                                                                        topics):
+    qrels = work / "qrels.txt"
+    qrels.write_text("q1 0 d0 1\nq2 0 d1 1\nq3 0 d2 1\nq4 0 d3 1\n")
+    _csplade("index", "--bm25", corpus, work / "bm25", "--quiet")
+    output = work / "bench-search" / "table.md"
+    printed = _csplade("bench-search", "--systems", f"{model_dir}={vectors[1].parent}", "--topics", topics,
+                       "--qrels", qrels, "--bm25-index", work / "bm25", "--workdir", work / "bench-search",
+                       "--output", output, "--repetitions", 1, "--heap-factor", 1.0, "--query-cut", 1000,
+                       *EXACT_SEISMIC).stdout
+    rows = json.loads(output.with_suffix(".json").read_text())["rows"]
+    assert [(r["system"], r["engine"]) for r in rows] == [("BM25", "lucene"), (str(model_dir), "lucene"),
+                                                          (str(model_dir), "seismic")]
+    assert all(0 <= r["ndcg10"] <= 1 and r["search_ms"] > 0 and r["index_bytes"] > 0 for r in rows)
+    assert rows[0]["encode_ms"] == 0 and rows[1]["encode_ms"] > 0
+    assert rows[2]["recall10_vs_lucene"] > 0.5  # Lucene drops terms found in every document; Seismic does not
+    assert "| BM25 | lucene |" in printed and output.read_text().startswith("| system | engine |")
