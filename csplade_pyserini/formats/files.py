@@ -88,15 +88,25 @@ class atomic_directory:
 
     An existing ``path`` is replaced, unless ``keep_existing``: then a ``path`` that exists on exit (made by
     another process meanwhile; for caches whose copies are identical) is kept, and this copy is dropped, so
-    that no reader of the existing copy sees it removed.
+    that no reader of the existing copy sees it removed. With ``replace=False`` a ``path`` that exists on
+    exit (another writer finished first) is a one-line error and this copy is dropped. With ``marker``, only
+    an empty directory or one holding that file (one we wrote) is ever replaced.
     """
 
-    def __init__(self, path: str | Path, keep_existing: bool = False) -> None:
+    def __init__(self, path: str | Path, keep_existing: bool = False, replace: bool = True,
+                 marker: str | None = None) -> None:
         self.path = Path(path)
         self.keep_existing = keep_existing
+        self.replace = replace
+        self.marker = marker
+
+    def _check_ours(self) -> None:
+        if self.marker:
+            check_replaceable(self.path, self.marker)
 
     def __enter__(self) -> Path:
         check_output_directory(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._check_ours()
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent))
         self.tmp.chmod(0o755)
         return self.tmp
@@ -105,8 +115,17 @@ class atomic_directory:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
+        if not self.replace:
+            try:
+                os.rename(self.tmp, self.path)  # refused when a (non-empty) copy appeared meanwhile
+            except OSError:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise CspladeError(f"{self.path}: appeared while this one was being written (another "
+                                   f"process?); not replaced") from None
+            return
         if not self.keep_existing:
             if self.path.exists():
+                self._check_ours()
                 shutil.rmtree(self.path)
             os.replace(self.tmp, self.path)
             return
@@ -116,6 +135,13 @@ class atomic_directory:
             if not self.path.is_dir():
                 raise
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def check_replaceable(path: str | Path, marker: str) -> None:
+    """One line unless ``path`` is absent, empty, or holds ``marker`` (a directory csplade wrote)."""
+    path = Path(path)
+    if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
+        raise CspladeError(f"{path}: not empty and not written by csplade (no {marker}); refusing to replace it")
 
 
 def write_text(path: str | Path, text: str) -> Path:

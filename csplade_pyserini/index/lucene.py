@@ -175,7 +175,7 @@ def build_index(
     try:
         for number, file in enumerate(files):
             (staging / f"{number:05d}-{file.name}").symlink_to(file.resolve())
-        with atomic_directory(index) as building:
+        with atomic_directory(index, replace=overwrite, marker=INDEX_INFO) as building:
             started = time.monotonic()
             arguments = [*KINDS[kind], "--input", staging, "--index", building, "--threads", threads]
             lines = run_pyserini("pyserini.index.lucene", arguments, quiet=quiet)

@@ -96,7 +96,7 @@ def build_seismic_index(source: str | Path, index: str | Path, knobs: SeismicKno
     terms: dict[str, int] = {}
     documents = 0
     index.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_directory(index) as building:
+    with atomic_directory(index, replace=overwrite, marker=INFO_FILE) as building:
         started = time.monotonic()
         renamed = building / "vectors.jsonl"
         with open(renamed, "w", encoding="utf-8") as handle:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from ..core.config import CONFIG_NAME
 from ..errors import CspladeError
 from ..formats.files import atomic_directory
 from .config import AdaptConfig, LoopConfig, TrainConfig, load_saved_config
@@ -27,11 +28,11 @@ def export(trainable: TrainableModel, output_dir: Path, config: LoopConfig) -> d
     """Write ``adapter/`` (LoRA with a nameable base) and then ``final/`` (merged; merges in place)."""
     written: dict[str, Path] = {}
     if trainable.peft is not None:
-        with atomic_directory(output_dir / "adapter") as tmp:
+        with atomic_directory(output_dir / "adapter", marker=CONFIG_NAME) as tmp:
             trainable.save_adapter(tmp)
             config.save(tmp)
         written["adapter"] = output_dir / "adapter"
-    with atomic_directory(output_dir / "final") as tmp:
+    with atomic_directory(output_dir / "final", marker=CONFIG_NAME) as tmp:
         trainable.merged().save(tmp)
         config.save(tmp)
     written["final"] = output_dir / "final"
@@ -57,7 +58,7 @@ def merge_checkpoint(source: str | Path, output: str | Path, force: bool = False
         model = _full_checkpoint(source)
     else:
         raise CspladeError(f"{source}: neither an adapter directory nor a training checkpoint")
-    with atomic_directory(output) as tmp:
+    with atomic_directory(output, marker=CONFIG_NAME) as tmp:
         model.save(tmp)
         for cls in (AdaptConfig, TrainConfig):
             if (source / cls.CONFIG_FILE).is_file():

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.config import CONFIG_NAME
 from ..errors import CspladeError
+from ..formats.files import check_replaceable
 from .config import LoopConfig, check_resumable, load_saved_config
 from .export import export
 from .loop import Trainer, checkpoints
@@ -22,6 +24,8 @@ def prepare_output_dir(config: LoopConfig, accelerator) -> Path:
                            "pass --resume to continue, or choose another --output-dir")
     if config.resume and saved.is_file():
         check_resumable(load_saved_config(type(config), output_dir), config, str(saved))
+    for export_dir in ("final", "adapter"):  # replaced at the end: refuse now, not after training
+        check_replaceable(output_dir / export_dir, CONFIG_NAME)
     if accelerator.is_main_process:
         output_dir.mkdir(parents=True, exist_ok=True)
         config.save(output_dir)

@@ -496,6 +496,37 @@ def _(tmp, b):
     return Case(["merge", b.adapter, "--output", tmp / "merged"], "merged: already exists (use --force")
 
 
+@case("merge: index --overwrite of a directory csplade did not write")
+def _(tmp, b):
+    (tmp / "mine").mkdir()
+    (tmp / "mine" / "notes.txt").write_text("not an index")
+    return Case(["index", b.copy(b.export, tmp), tmp / "mine", "--overwrite", "--quiet"],
+                "not written by csplade (no csplade_index.json)")
+
+
+@case("merge: seismic index --overwrite of a directory csplade did not write")
+def _(tmp, b):
+    (tmp / "mine").mkdir()
+    (tmp / "mine" / "notes.txt").write_text("not an index")
+    return Case(["index", "--engine", "seismic", b.copy(b.export, tmp), tmp / "mine", "--overwrite"],
+                "not written by csplade (no csplade_seismic.json)")
+
+
+@case("text: an empty query")
+def _(tmp, b):
+    topics = tmp / "topics.tsv"
+    topics.write_text("q1\tlazy dog\nq2\t \n")
+    return Case(["encode-queries", "--encoder", b.tiny, "--topics", topics, "--output", tmp / "q.jsonl"],
+                "topics.tsv:2: query 'q2' has no text")
+
+
+@case("files: a query table that is not one")
+def _(tmp, b):
+    (tmp / "table").mkdir()
+    (tmp / "table" / "query_table.safetensors").write_bytes(b"not a table")
+    return Case(["inspect", "--encoder", b.tiny, "--query-table", tmp / "table", "lazy dog"], "not a query table")
+
+
 # -- 8. downstream inputs: runs given to report and fuse ----------------------------------------------------
 def _qrels(tmp: Path) -> Path:
     qrels = tmp / "qrels.txt"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from csplade_pyserini.errors import CspladeError
 from csplade_pyserini.formats.files import atomic_directory
 
 
@@ -39,3 +40,28 @@ def test_keep_existing_keeps_a_copy_another_process_finished_first(tmp_path):
     reader.close()
     assert (target / "weights").read_text() == "theirs"
     assert [p.name for p in tmp_path.iterdir()] == ["cache"]
+
+
+def test_without_replace_a_copy_that_appeared_meanwhile_is_kept_and_this_one_refused(tmp_path):
+    target = tmp_path / "index"
+    with pytest.raises(CspladeError, match="appeared while"):
+        with atomic_directory(target, replace=False) as staging:
+            (staging / "mine").write_text("late")
+            target.mkdir()
+            (target / "theirs").write_text("first")
+    assert [p.name for p in target.iterdir()] == ["theirs"]
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no staging copy left
+
+
+def test_a_marker_keeps_directories_we_did_not_write(tmp_path):
+    target = tmp_path / "notes"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine, not csplade's")
+    with pytest.raises(CspladeError, match="not written by csplade"):
+        with atomic_directory(target, marker="csplade_index.json"):
+            pass
+    assert (target / "notes.txt").read_text() == "mine, not csplade's"
+    (target / "csplade_index.json").write_text("{}")
+    with atomic_directory(target, marker="csplade_index.json") as staging:
+        (staging / "csplade_index.json").write_text("{}")
+    assert [p.name for p in target.iterdir()] == ["csplade_index.json"]

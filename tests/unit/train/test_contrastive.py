@@ -173,3 +173,12 @@ def test_train_top_k_lets_gradients_reach_only_the_kept_terms(tmp_path, tiny_dir
         touched = raw.grad != 0
         kept = torch.zeros_like(touched).scatter(1, raw.detach().topk(k, dim=1).indices, True)
         assert touched.any() and not (touched & ~kept).any()
+
+
+def test_files_of_the_user_in_final_are_refused_before_training(tmp_path, tiny_dir, files, train_config):
+    notes = tmp_path / "out" / "final" / "notes.txt"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("mine")
+    with pytest.raises(CspladeError, match="not written by csplade"):
+        setup_contrastive(train_config(tiny_dir, files, tmp_path / "out"))
+    assert notes.read_text() == "mine"
