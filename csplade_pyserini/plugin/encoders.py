@@ -49,7 +49,8 @@ class CspladeQueryEncoder(QueryEncoder):
         if isinstance(model_name_or_path, str) and tokenizer_name is None:
             self.table = load_table_query_encoder(model_name_or_path)
         self.model = None if self.table else _model(model_name_or_path, tokenizer_name, device, dtype)
-        self.vocabulary = (self.table or self.model).vocabulary
+        side = self.table or self.model
+        self.vocabulary, self.config, self.tokenizer = side.vocabulary, side.config, side.inputs.tokenizer
         self.has_model = True
 
     def encode(self, text: str, max_length: int | None = None, **kwargs: Any) -> dict[str, int]:

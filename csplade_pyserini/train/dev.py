@@ -78,10 +78,17 @@ def evaluate(model: CspladeModel, dev: DevSet, run_path: str | Path, batch_size:
     try:
         with torch.no_grad():
             docs = impact_matrix(model, dev.doc_texts, "doc", batch_size)
-            qids = list(dev.queries)
-            queries = impact_matrix(model, [dev.queries[q] for q in qids], "query", batch_size)
+            queries = impact_matrix(model, [dev.queries[q] for q in dev.queries], "query", batch_size)
     finally:
         model.train(was_training)
+    return score_run(docs, queries, dev, run_path, depth)
+
+
+def score_run(docs: torch.Tensor, queries: torch.Tensor, dev: DevSet, run_path: str | Path,
+              depth: int = 100) -> dict[str, float]:
+    """Rank ``dev``'s documents (impact matrix ``docs``) for its queries (``queries``, in ``dev.queries``
+    order) by dot products, write the top ``depth`` to ``run_path`` and score it with trec_eval."""
+    qids = list(dev.queries)
     scores = torch.sparse.mm(docs, queries.to_dense().T).T  # [Q, N]
     k = min(depth, scores.shape[1])
     top_scores, top_ids = scores.topk(k, dim=1)

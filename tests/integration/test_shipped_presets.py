@@ -30,7 +30,7 @@ def encoder(name):
 
 def _words(encoder, vector: dict[str, int], k: int) -> list[str]:
     """The k heaviest terms of a vector as lower-case words (tokenizer pieces decoded)."""
-    vocabulary, tokenizer = encoder.model.vocabulary, encoder.model.tokenizer
+    vocabulary, tokenizer = encoder.vocabulary, encoder.tokenizer
     top = sorted(vector, key=vector.get, reverse=True)[:k]
     return [tokenizer.decode([vocabulary.token_id(term)]).strip().lower() for term in top]
 
@@ -38,7 +38,7 @@ def _words(encoder, vector: dict[str, int], k: int) -> list[str]:
 def test_the_presets_ship_small_trained_adapters_sharing_one_adaptation():
     assert "csplade" in SHIPPED
     default = get_preset("csplade")
-    assert default.model == "smollm2-135m" and len(default.adapter_dirs) == 2
+    assert default.model == "smollm2-135m" and len(default.adapter_dirs) >= 2
     for name in SHIPPED:
         preset = get_preset(name)
         assert preset.adapter_dirs[0] == default.adapter_dirs[0], name  # the adaptation adapter, shared
@@ -65,7 +65,7 @@ def _matches_query(term: str, query: str) -> bool:
 def test_a_query_is_expanded_into_its_own_words(encoder, query):
     vector = encoder.encode(query)
     assert vector and all(type(w) is int and w >= 1 for w in vector.values())
-    assert len(vector) <= encoder.model.config.query_top_k
+    assert len(vector) <= (encoder.config.query_top_k or len(encoder.vocabulary))
     top = _words(encoder, vector, 10)
     assert sum(_matches_query(term, query) for term in top) >= 2, top  # among its ten heaviest terms
 
@@ -82,11 +82,11 @@ DOCS = {
 
 
 @pytest.fixture(scope="module")
-def index(encoder, tmp_path_factory):
+def index(name, encoder, tmp_path_factory):
     """An Anserini impact index of DOCS, encoded by the preset's document side."""
     work = tmp_path_factory.mktemp("preset-index")
-    documents = CspladeDocumentEncoder(encoder.model).encode(list(DOCS.values()))
-    assert all(0 < len(d) <= encoder.model.config.doc_top_k for d in documents)
+    documents = CspladeDocumentEncoder(encoder.model or name).encode(list(DOCS.values()))
+    assert all(0 < len(d) <= encoder.config.doc_top_k for d in documents)
     (work / "vectors").mkdir()
     lines = (json.dumps({"id": name, "contents": "", "vector": vector}) for name, vector in zip(DOCS, documents))
     (work / "vectors" / "docs.jsonl").write_text("".join(line + "\n" for line in lines))
