@@ -56,7 +56,8 @@ def run(settings: EncodeSettings) -> int:
     check_corpus(settings.corpus, settings.id_field, fields)
     info = ExportInfo.describe(portable_reference(settings.encoder, settings.output),
                                corpus_identity(settings.corpus, settings.output), settings.shard_num,
-                               settings.gzip, settings.precision(), settings.batch_size)
+                               settings.gzip, settings.precision(), settings.batch_size, settings.id_field,
+                               list(fields) if fields else None)
     check_export(settings.output, info, settings.shard_id, settings.force)  # before the model is loaded
     path = encode_corpus(settings.load(), settings.corpus, settings.output, info, shard_id=settings.shard_id,
                          batch_size=settings.batch_size, force=settings.force, id_field=settings.id_field,

@@ -40,8 +40,9 @@ STATS_DIR = "stats"
 EXPORT_INFO = "export.json"
 # what must match for encoding to go on in an existing export (batch_size only changes the speed)
 IDENTITY = ("encoder", "weights", "vocabulary", "dtype", "shard_num", "compress", "corpus", "corpus_bytes",
-            "corpus_lines", "corpus_first_line", "corpus_last_line")
-FINGERPRINTS = ("weights", "vocabulary", "corpus_first_line", "corpus_last_line")
+            "corpus_lines", "corpus_sha256", "id_field", "fields")
+FINGERPRINTS = ("weights", "vocabulary", "corpus_sha256")
+READ_AS = ("id_field", "fields")  # how the corpus is read: compared even when not given (None = the default)
 # CspladeConfig fields that do not change the vectors
 UNCOMPARED_CONFIG = ("base_model", "pool_chunk_size")
 
@@ -61,15 +62,16 @@ class ExportInfo:
     vocabulary: str | None = None  # identity.vocabulary_fingerprint of its terms
     corpus_bytes: int | None = None
     corpus_lines: int | None = None
-    corpus_first_line: str | None = None
-    corpus_last_line: str | None = None
+    corpus_sha256: str | None = None
+    id_field: str | None = None  # the corpus's id field (None: the default fields)
+    fields: list[str] | None = None  # its text fields (None: contents, else title + text)
 
     @classmethod
     def describe(cls, encoder: str, corpus: CorpusIdentity, shard_num: int, compress: bool, dtype: str,
-                 batch_size: int) -> "ExportInfo":
+                 batch_size: int, id_field: str | None = None, fields: list[str] | None = None) -> "ExportInfo":
         return cls(encoder=encoder, corpus=corpus.path, shard_num=shard_num, compress=compress, dtype=dtype,
                    batch_size=batch_size, corpus_bytes=corpus.bytes, corpus_lines=corpus.lines,
-                   corpus_first_line=corpus.first_line, corpus_last_line=corpus.last_line)
+                   corpus_sha256=corpus.sha256, id_field=id_field, fields=fields)
 
     def with_model(self, model: CspladeModel) -> "ExportInfo":
         """A copy with the fingerprints of a loaded :class:`CspladeModel`."""
@@ -87,7 +89,8 @@ class ExportInfo:
     def differences(self, recorded: "ExportInfo") -> list[str]:
         """``field old -> new`` for each identity field this description knows and ``recorded`` differs in."""
         return [_change(name, getattr(recorded, name), getattr(self, name)) for name in IDENTITY
-                if getattr(self, name) is not None and getattr(recorded, name) != getattr(self, name)]
+                if (getattr(self, name) is not None or name in READ_AS)
+                and getattr(recorded, name) != getattr(self, name)]
 
 
 def _change(name: str, old: Any, new: Any) -> str:

@@ -170,6 +170,27 @@ def _(tmp, b):
                 "(weights ")
 
 
+@case("export: another --fields")
+def _(tmp, b):
+    export = b.copy(b.export, tmp)
+    return Case(encode(b, tmp / "corpus.jsonl", export, "--fields", "title", "contents"),
+                "fields None -> ['title', 'contents']")
+
+
+@case("export: another --id-field")
+def _(tmp, b):
+    export = b.copy(b.export, tmp)
+    return Case(encode(b, tmp / "corpus.jsonl", export, "--id-field", "id"), "id_field None -> 'id'")
+
+
+@case("export: one word changed in a middle line, same size")
+def _(tmp, b):
+    export = b.copy(b.export, tmp)
+    corpus = tmp / "corpus.jsonl"
+    corpus.write_text(corpus.read_text().replace("lazy dog", "lazy cat"))
+    return Case(encode(b, corpus, export), "corpus_sha256")
+
+
 @case("export: vectors without export.json")
 def _(tmp, b):
     export = b.copy(b.export, tmp)

@@ -182,3 +182,14 @@ def test_files_of_the_user_in_final_are_refused_before_training(tmp_path, tiny_d
     with pytest.raises(CspladeError, match="not written by csplade"):
         setup_contrastive(train_config(tiny_dir, files, tmp_path / "out"))
     assert notes.read_text() == "mine"
+
+
+def test_resume_refuses_training_data_whose_content_changed(tmp_path, tiny_dir, files, train_config):
+    run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1))
+    run.train()
+    qrels = files["qrels"].read_text()
+    files["qrels"].write_text(qrels.replace("q0 0 d0 1", "q0 0 d7 1"))  # same path, other judgments
+    with pytest.raises(CspladeError, match="content of qrels changed"):
+        setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1, resume=True))
+    files["qrels"].write_text(qrels)
+    setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1, resume=True))
