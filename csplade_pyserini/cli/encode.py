@@ -49,19 +49,20 @@ def run(settings: EncodeSettings) -> int:
     from ..encode.collection import ExportInfo
     from ..encode.corpus import check_corpus, check_export, encode_corpus
     from ..encode.identity import corpus_identity
-    from ..formats.files import check_output_directory, portable_reference
+    from ..formats.files import check_output_directory, exclusive, portable_reference
 
     check_output_directory(settings.output)
     fields = tuple(settings.fields) if settings.fields else None
-    check_corpus(settings.corpus, settings.id_field, fields)
-    info = ExportInfo.describe(portable_reference(settings.encoder, settings.output),
-                               corpus_identity(settings.corpus, settings.output), settings.shard_num,
-                               settings.gzip, settings.precision(), settings.batch_size, settings.id_field,
-                               list(fields) if fields else None)
-    check_export(settings.output, info, settings.shard_id, settings.force)  # before the model is loaded
-    path = encode_corpus(settings.load(), settings.corpus, settings.output, info, shard_id=settings.shard_id,
-                         batch_size=settings.batch_size, force=settings.force, id_field=settings.id_field,
-                         text_fields=fields)
+    with exclusive(settings.output, f"shard {settings.shard_id}"):  # one writer per shard, refused at once
+        check_corpus(settings.corpus, settings.id_field, fields)
+        info = ExportInfo.describe(portable_reference(settings.encoder, settings.output),
+                                   corpus_identity(settings.corpus, settings.output), settings.shard_num,
+                                   settings.gzip, settings.precision(), settings.batch_size, settings.id_field,
+                                   list(fields) if fields else None)
+        check_export(settings.output, info, settings.shard_id, settings.force)  # before the model is loaded
+        path = encode_corpus(settings.load(), settings.corpus, settings.output, info,
+                             shard_id=settings.shard_id, batch_size=settings.batch_size, force=settings.force,
+                             id_field=settings.id_field, text_fields=fields)
     print(path)
     return 0
 

@@ -9,7 +9,9 @@ an output that a regular file (or a directory of that name) stands in the way of
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -135,6 +137,25 @@ class atomic_directory:
             if not self.path.is_dir():
                 raise
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def exclusive(target: str | Path, what: str = "") -> Iterator[None]:
+    """Hold an OS lock (``flock``, released by the kernel if the process dies) on writing ``target`` (and
+    ``what`` of it: a shard); a second writer gets a one-line error at once. The lock file lives in the
+    temporary directory, so the output holds nothing but what was written."""
+    import fcntl
+
+    key = hashlib.sha256(f"{Path(target).resolve()}\n{what}".encode()).hexdigest()[:32]
+    folder = Path(tempfile.gettempdir()) / "csplade-locks"
+    folder.mkdir(exist_ok=True)
+    with open(folder / key, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CspladeError(f"{target}: another csplade process is writing {what or 'it'} now; wait for it "
+                               f"or write elsewhere") from None
+        yield
 
 
 def check_replaceable(path: str | Path, marker: str) -> None:

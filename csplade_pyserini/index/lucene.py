@@ -30,7 +30,14 @@ from .. import options
 from ..encode.collection import PARTIAL_SUFFIX, VECTORS_DIR, ExportInfo, collection_dir, unfinished_shards
 from ..errors import CspladeError
 from ..formats.corpus import read_corpus_files
-from ..formats.files import atomic_directory, check_output_directory, portable_reference, read_lines, write_json
+from ..formats.files import (
+    atomic_directory,
+    check_output_directory,
+    exclusive,
+    portable_reference,
+    read_lines,
+    write_json,
+)
 from ..formats.vectors import read_vectors
 from ..plugin.pyserini_module import run_pyserini
 
@@ -163,6 +170,12 @@ def build_index(
     if kind not in KINDS:
         raise CspladeError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
     source, index = Path(source), check_output_directory(index)
+    with exclusive(index):  # a second `csplade index` to the same path is refused at once
+        return _build_index(source, index, kind, threads, overwrite, validate, quiet)
+
+
+def _build_index(source: Path, index: Path, kind: str, threads: int | None, overwrite: bool, validate: bool,
+                 quiet: bool) -> IndexInfo:
     if index.exists() and not overwrite:
         raise CspladeError(f"{index}: already exists (use --overwrite to replace it)")
     files = collection_files(source)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import options
 from ..errors import CspladeError
-from ..formats.files import atomic_directory, check_output_directory, portable_reference, write_json
+from ..formats.files import atomic_directory, check_output_directory, exclusive, portable_reference, write_json
 from ..formats.vectors import read_vectors
 from ..options import option
 from .lucene import collection_files, encoder_of
@@ -90,6 +90,11 @@ def build_seismic_index(source: str | Path, index: str | Path, knobs: SeismicKno
     knobs.validate()
     seismic = seismic_module()
     source, index = Path(source), check_output_directory(index)
+    with exclusive(index):  # a second writer of the same index is refused at once
+        return _build(seismic, source, index, knobs, overwrite)
+
+
+def _build(seismic, source: Path, index: Path, knobs: SeismicKnobs, overwrite: bool) -> SeismicInfo:
     if index.exists() and not overwrite:
         raise CspladeError(f"{index}: already exists (use --overwrite to replace it)")
     files = collection_files(source)

@@ -65,3 +65,17 @@ def test_a_marker_keeps_directories_we_did_not_write(tmp_path):
     with atomic_directory(target, marker="csplade_index.json") as staging:
         (staging / "csplade_index.json").write_text("{}")
     assert [p.name for p in target.iterdir()] == ["csplade_index.json"]
+
+
+def test_a_second_writer_of_the_same_output_is_refused_at_once(tmp_path):
+    from csplade_pyserini.formats.files import exclusive
+
+    with exclusive(tmp_path / "export", "shard 0"):
+        with pytest.raises(CspladeError, match="another csplade process is writing shard 0"):
+            with exclusive(tmp_path / "sub" / ".." / "export", "shard 0"):  # the same path, spelled otherwise
+                pass
+        with exclusive(tmp_path / "export", "shard 1"):  # another shard of the same export is free
+            pass
+    with exclusive(tmp_path / "export", "shard 0"):  # released
+        pass
+    assert not (tmp_path / "export").exists()  # the lock lives outside the output
