@@ -7,6 +7,7 @@ code 2; SIGTERM unwinds like Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import signal
 import sys
@@ -35,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except CspladeError as exc:
         print(f"csplade {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (PermissionError, IsADirectoryError) as exc:  # a read-only output, a path in the way
+        print(f"csplade {args.command}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        print(f"csplade {args.command}: error: {exc.filename or 'output'}: no space left on the device",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"csplade {args.command}: interrupted", file=sys.stderr)

@@ -202,6 +202,9 @@ def run_teach(settings: TeachSettings) -> int:
     else:
         scores = bm25 if bm25 is not None else dense
     count = write_teacher(scores, settings.output)
+    if count < len(queries):
+        print(f"note: the teacher found no candidate for {len(queries) - count} of {len(queries)} queries "
+              f"(left out)", file=sys.stderr)
     print(f"{settings.output}: teacher scores for {count} queries", file=sys.stderr)
     print(settings.output)
     return 0

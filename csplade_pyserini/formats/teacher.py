@@ -24,12 +24,16 @@ Scores = dict[str, dict[str, float]]
 
 
 def write_teacher(scores: Mapping[str, Mapping[str, float]], path: str | Path) -> int:
-    """Write one ``{"qid", "scores"}`` line per query, best document first; returns the query count."""
+    """Write one ``{"qid", "scores"}`` line per query with candidates, best document first (a query the
+    teacher found nothing for has no line: it has nothing to teach); returns the count of lines."""
+    written = 0
     with atomic_text(path) as handle:
         for qid, hits in scores.items():
-            ranked = dict(sorted(hits.items(), key=lambda hit: -hit[1]))
-            handle.write(json.dumps({"qid": qid, "scores": ranked}, ensure_ascii=False) + "\n")
-    return len(scores)
+            if hits:
+                ranked = dict(sorted(hits.items(), key=lambda hit: -hit[1]))
+                handle.write(json.dumps({"qid": qid, "scores": ranked}, ensure_ascii=False) + "\n")
+                written += 1
+    return written
 
 
 def read_teacher(path: str | Path) -> tuple[Scores, dict[str, str]]:

@@ -31,3 +31,11 @@ def test_a_bom_and_crlf_never_become_part_of_an_id_or_a_text(tmp_path):
 def test_an_empty_query_is_refused_with_its_line(tmp_path):
     with pytest.raises(CspladeError, match=r"topics.tsv:2: query 'q2' has no text"):
         read_topics(_write(tmp_path / "topics.tsv", "q1\tcell death\nq2\t  \n"))
+
+
+def test_a_query_the_teacher_found_nothing_for_is_left_out_not_written_empty(tmp_path):
+    from csplade_pyserini.formats.teacher import write_teacher
+
+    assert write_teacher({"q1": {"d1": 2.0}, "q2": {}}, tmp_path / "teacher.jsonl") == 1
+    scores, _ = read_teacher(tmp_path / "teacher.jsonl")  # readable as a whole: q2 has no line
+    assert scores == {"q1": {"d1": 2.0}}
