@@ -24,6 +24,9 @@ class Document:
     text: str
 
 
+MAX_ID_BYTES = 32766  # Lucene's longest indexed term: an id field longer than that fails at index time
+
+
 def check_id(value: Any, where: str, what: str = "document") -> str:
     """A document or query id as a string: a non-empty string or integer without whitespace."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -33,6 +36,9 @@ def check_id(value: Any, where: str, what: str = "document") -> str:
         raise CspladeError(f"{where}: empty {what} id")
     if any(char.isspace() for char in text):
         raise CspladeError(f"{where}: {what} id {text!r} contains whitespace")
+    if len(text.encode("utf-8")) > MAX_ID_BYTES:
+        raise CspladeError(f"{where}: {what} id of {len(text.encode('utf-8'))} bytes {text[:40]!r}... is longer "
+                           f"than Lucene stores ({MAX_ID_BYTES} bytes)")
     return text
 
 

@@ -39,3 +39,10 @@ def test_a_query_the_teacher_found_nothing_for_is_left_out_not_written_empty(tmp
     assert write_teacher({"q1": {"d1": 2.0}, "q2": {}}, tmp_path / "teacher.jsonl") == 1
     scores, _ = read_teacher(tmp_path / "teacher.jsonl")  # readable as a whole: q2 has no line
     assert scores == {"q1": {"d1": 2.0}}
+
+
+def test_an_id_lucene_cannot_store_is_refused_where_it_enters(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": "%s", "contents": "x"}\n' % ("d" * 40_000))
+    with pytest.raises(CspladeError, match="corpus.jsonl:1: document id of 40000 bytes"):
+        list(read_corpus(corpus))
