@@ -21,8 +21,6 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 def make_model(directory: Path, hidden: int = 32) -> Path:
     """A tiny random encoder directory (written under a temporary name, then renamed)."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .. import options
 from ..core.config import CONFIG_NAME, CspladeConfig
 from ..errors import CspladeError
-from ..formats.files import check_output_directory, read_lines, write_json
+from ..formats.files import check_output_directory, write_json
 from ..formats.vectors import check_vector
 from .identity import CorpusIdentity, vocabulary_fingerprint, weights_fingerprint
 
@@ -269,11 +269,3 @@ def unfinished_shards(export_dir: str | Path) -> list[Path]:
     """Shards of an export directory that are still being written."""
     partial = Path(export_dir) / PARTIAL_DIR
     return sorted(partial.glob(f"*{PARTIAL_SUFFIX}")) if partial.is_dir() else []
-
-
-def count_vectors(path: str | Path) -> int:
-    """Documents in a JsonVectorCollection file, directory or export directory (finished shards only)."""
-    path = collection_dir(path)
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir()
-                                                 if p.name.endswith((".jsonl", ".jsonl.gz", ".json")))
-    return sum(1 for file in files for _, line in read_lines(file) if line.strip())

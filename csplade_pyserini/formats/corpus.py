@@ -147,11 +147,6 @@ def _json_document(line: str, where: str, id_field: str | None, text_fields) -> 
     return Document(check_id(record[name], where), document_text(record, where, text_fields))
 
 
-def count_lines(path: str | Path) -> int:
-    """Non-empty lines over a corpus file or directory (for progress bars and shard sizes)."""
-    return sum(1 for file in corpus_files(Path(path)) for _, line in read_lines(file) if line.strip())
-
-
 def write_corpus(documents: Iterable[Document], path: str | Path) -> int:
     """A JSONL corpus (``{"id", "contents"}`` per line), atomically; returns the number of documents."""
     count = 0

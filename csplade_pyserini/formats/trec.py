@@ -97,8 +97,3 @@ def read_run(path: str | Path) -> Run:
     for hits in run.values():
         hits.sort(key=lambda hit: -hit[1])
     return run
-
-
-def check_run(path: str | Path) -> int:
-    """Validate a run file (one-line error on the first bad line); returns its number of queries."""
-    return len(read_run(path))

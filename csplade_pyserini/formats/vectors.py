@@ -51,15 +51,3 @@ def read_vectors(files: Iterable[Path], validate: bool = True) -> Iterator[tuple
                 seen.add(doc_id, where)
                 check_vector(vector, where)
             yield doc_id, vector, where
-
-
-def count_terms(files: Iterable[Path]) -> tuple[int, int]:
-    """(records, non-zero terms) over vector files (an export's or a query-vector JSONL)."""
-    records = terms = 0
-    for _, vector, where in read_vectors(files, validate=False):
-        try:
-            terms += sum(1 for weight in vector.values() if weight > 0)
-        except TypeError:
-            raise CspladeError(f"{where}: the 'vector' weights are not numbers") from None
-        records += 1
-    return records, terms
