@@ -29,15 +29,7 @@ Pyserini (the start-up hook and ``csplade --help`` stay light)::
 """
 from __future__ import annotations
 
-import logging
 from importlib import metadata
-
-# The --dtype quantization libraries log on every transformers model load, wanted or not: torchao that its
-# GPU kernels cannot load on a CPU (and torch a deprecation of one of its registrations); bitsandbytes
-# (through the `kernels` package) that offline it cannot fetch its optimised CPU 4-bit kernel from the hub,
-# so bnb-nf4/fp4 run bitsandbytes' slower fallback here (docs/quantization.md).
-for _noisy in ("torchao", "torch.utils._pytree", "bitsandbytes", "kernels"):
-    logging.getLogger(_noisy).setLevel(logging.ERROR)
 
 try:
     __version__ = metadata.version("csplade-pyserini")

@@ -18,9 +18,9 @@ from .config import SIDES, CspladeConfig
 from .inputs import EncoderInputs, InputBuilder
 from .pooling import chunked_max_pool
 from .query_table import QueryTable, check_table_size
+from .sparse import SparseVector, sparsify
 from .terms import TermVocabulary, impact_vector
 
-SparseVector = tuple[list[int], list[float]]  # token ids and their float weights, largest first
 ROOM_PROBE = "some text"  # two words: some of them must be pooled on either side (position 0 never is)
 
 
@@ -137,19 +137,6 @@ def _check_room(inputs: InputBuilder, side: str) -> None:
         raise CspladeError(f"{name} {inputs.config.max_length(side)} leaves no room for text after the "
                            f"{side} prefix {inputs.config.prefix(side)!r} and special tokens; raise "
                            f"--{name.replace('_', '-')} (or '{name}' in csplade_config.json)")
-
-
-def sparsify(weights: torch.Tensor, top_k: int | None, threshold: float) -> list[SparseVector]:
-    """Per row: ids and weights above ``threshold``, the ``top_k`` largest, sorted descending."""
-    weights = weights.float()
-    kept = (weights > max(threshold, 0.0)).sum(dim=1)
-    k = int(kept.max()) if kept.numel() else 0
-    if top_k is not None:
-        k = min(k, top_k)
-    values, ids = weights.topk(k, dim=1)
-    counts = kept.clamp(max=k).tolist()
-    return [(row_ids[:n], row_values[:n])
-            for row_ids, row_values, n in zip(ids.tolist(), values.tolist(), counts)]
 
 
 def _length_sorted_batches(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:

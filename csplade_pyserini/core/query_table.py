@@ -18,6 +18,7 @@ import torch
 from ..errors import CspladeError
 from .config import CspladeConfig
 from .inputs import EncoderInputs, InputBuilder
+from .sparse import sparsify
 from .terms import TermVocabulary, impact_vector
 
 TABLE_FILE = "query_table.safetensors"
@@ -129,8 +130,6 @@ class TableQueryEncoder:
 
     def encode_impacts(self, texts: Sequence[str], batch_size: int = 64) -> list[dict[str, int]]:
         """{Lucene term: int impact} per query: the same terms and impacts as ``CspladeModel``'s."""
-        from .model import sparsify
-
         out: list[dict[str, int]] = []
         for start in range(0, len(texts), batch_size):
             vectors = sparsify(self.weights(texts[start:start + batch_size]), self.config.query_top_k,

@@ -7,6 +7,7 @@ into the base on load, so inference always runs a plain model.
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,25 @@ def resolve_base(name: str) -> str:
     return name
 
 
+# The --dtype quantization libraries log on every transformers model load, wanted or not: torchao that its
+# GPU kernels cannot load on a CPU (and torch a deprecation of one of its registrations); bitsandbytes
+# (through the `kernels` package) that offline it cannot fetch its optimised CPU 4-bit kernel from the hub,
+# so bnb-nf4/fp4 run bitsandbytes' slower fallback here (docs/quantization.md).
+NOISY_LOGGERS = ("torchao", "torch.utils._pytree", "bitsandbytes", "kernels")
+
+
+def quiet_noisy_loggers() -> None:
+    """Raise those loggers to ERROR, unless the application configured them (importing this package
+    changes no logging; loading a model does, for loggers left at their default)."""
+    for name in NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.ERROR)
+
+
 def load_lm(name_or_path: str, dtype: torch.dtype, device: str, attn_implementation: str | None = None):
     """AutoModelForCausalLM + tokenizer from a directory or hub id, with one-line errors."""
+    quiet_noisy_loggers()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     source = resolve_base(name_or_path)

@@ -1,0 +1,1 @@
+"""teach: pseudo-queries, teacher scores and the dev split (the training data before training)."""
