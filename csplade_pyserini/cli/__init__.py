@@ -13,6 +13,7 @@ import signal
 import sys
 
 from ..errors import CspladeError
+from ..logs import quiet_noisy_loggers
 
 COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "query_table", "inspect",
                    "index", "search", "fuse", "report", "check", "bench", "bench_search")
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_noisy_loggers()
     args = build_parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:

@@ -49,6 +49,7 @@ class QueryTable(torch.nn.Module):
         path = Path(directory) / TABLE_FILE
         staging = path.with_name(f".tmp.{path.name}")
         save_file({TABLE_KEY: self.weight.detach().float().cpu().contiguous()}, str(staging))
+        staging.chmod(0o644)  # readable like the other files of a model directory
         staging.replace(path)
         return path
 

@@ -7,7 +7,6 @@ into the base on load, so inference always runs a plain model.
 from __future__ import annotations
 
 import json
-import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ..core.config import CspladeConfig
 from ..core.model import CspladeModel
 from ..core.query_table import QueryTable, TableQueryEncoder, find_table
 from ..errors import CspladeError
+from ..logs import quiet_noisy_loggers
 from . import base_models
 from .adapters import peft_directory
 from .precision import load_dtype, resolve_precision
@@ -44,22 +44,6 @@ def resolve_base(name: str) -> str:
     if base_models.is_base_model(name):
         return str(base_models.prepare(name))
     return name
-
-
-# The --dtype quantization libraries log on every transformers model load, wanted or not: torchao that its
-# GPU kernels cannot load on a CPU (and torch a deprecation of one of its registrations); bitsandbytes
-# (through the `kernels` package) that offline it cannot fetch its optimised CPU 4-bit kernel from the hub,
-# so bnb-nf4/fp4 run bitsandbytes' slower fallback here (docs/quantization.md).
-NOISY_LOGGERS = ("torchao", "torch.utils._pytree", "bitsandbytes", "kernels")
-
-
-def quiet_noisy_loggers() -> None:
-    """Raise those loggers to ERROR, unless the application configured them (importing this package
-    changes no logging; loading a model does, for loggers left at their default)."""
-    for name in NOISY_LOGGERS:
-        logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET:
-            logger.setLevel(logging.ERROR)
 
 
 def load_lm(name_or_path: str, dtype: torch.dtype, device: str, attn_implementation: str | None = None):

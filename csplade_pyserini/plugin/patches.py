@@ -21,6 +21,7 @@ import sys
 from typing import Any, Sequence
 
 from ..errors import CspladeError
+from ..logs import quiet_noisy_loggers
 from .java import jvm_options, use_java
 from .resolve import claims
 
@@ -28,8 +29,10 @@ PLUGIN_KEY = "csplade"
 
 
 def prepare_jvm() -> None:
-    """Before ``jnius`` is imported: choose the Java and filter the JVM options."""
+    """Before ``jnius`` is imported: choose the Java and filter the JVM options (and quiet the libraries
+    that would log on Pyserini's model loads)."""
     install_excepthook()
+    quiet_noisy_loggers()
     import jnius_config
 
     runtime = use_java(os.environ)
