@@ -11,7 +11,8 @@ ECHO documents (the text is read twice). The default is the best on dev among th
 at most TOKENS (the quickstart's budget; ties go to the cheaper); the others are listed beside it. Prints a
 Markdown table, writes the choice (preset, document length, its dev run) as JSON.
 With ``--previous`` (the shipped default preset) its recorded candidates and budget compete again, and
-``--doc`` adds recipes/train-doc.sh's inference-free csplade-doc (its best dev step, at its training length).
+``--doc`` adds recipes/train-doc.sh's inference-free csplade-doc (its best dev step, at each length it was
+evaluated at).
 """
 from __future__ import annotations
 
@@ -59,13 +60,18 @@ def previous_candidates(preset: Path) -> tuple[list[dict], int]:
     return chosen["candidates"], chosen["budget_tokens"]
 
 
-def doc_candidate(work: Path) -> dict:
-    """recipes/train-doc.sh's csplade-doc: the best dev step at its training length."""
+def doc_candidates(work: Path) -> list[dict]:
+    """recipes/train-doc.sh's csplade-doc: the best dev step at its training length and at the other
+    inference lengths it was evaluated at (WORK/dev-doc-LENGTH.json)."""
     best = work / "train" / "best"
     step = _load(best / "best.json")
     length = _load(best / "csplade_config.json")["doc_max_length"]
-    return _entry("csplade-doc", best, length, step["dev_ndcg10"],
-                  work / "train" / "dev" / f"run-{step['step']:06d}.trec")
+    found = [_entry("csplade-doc", best, length, step["dev_ndcg10"],
+                    work / "train" / "dev" / f"run-{step['step']:06d}.trec")]
+    for dev in sorted(work.glob("dev-doc-*.json"), key=lambda p: int(p.stem.removeprefix("dev-doc-"))):
+        found.append(_entry("csplade-doc", best, int(dev.stem.removeprefix("dev-doc-")),
+                            _load(dev)["dev_ndcg10"], dev.with_suffix(".trec")))
+    return found
 
 
 def _entry(preset: str, checkpoint: Path, length: int, score: float, dev_run: Path) -> dict:
@@ -96,7 +102,7 @@ def main() -> None:
         found += [c for c in earlier if c["preset"] != "csplade-doc"]
         args.budget = args.budget or budget
     if args.doc:
-        found.append(doc_candidate(args.doc))
+        found += doc_candidates(args.doc)
     if not found or not args.budget:
         raise SystemExit("choose_default: give RUN and --budget, or --previous")
     chosen = choose(found, args.budget)

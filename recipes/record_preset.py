@@ -18,8 +18,8 @@ ships beside the shared adaptation, with the same document length, and without a
 records its dev nDCG@10 at that length. With ``--choice`` (recipes/choose_default.py's JSON), the preset is
 the chosen one's model at the chosen document length, with ``--fusion`` (tuned on dev) and no copy of weights.
 With ``--on`` (recipes/train-doc.sh), the ``--train`` adapter was trained on top of that preset's model: it ships
-after the preset's adapters, with its query table (an inference-free encoder), its own document length and
-``--fusion``.
+after the preset's adapters, with its query table (an inference-free encoder), the document length ``--length``
+(chosen on dev; default: its training length) and ``--fusion``.
 """
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def ship_default(preset: Path, choice_file: Path, fusion_file: Path) -> None:
     print(f"wrote {preset} ({choice['preset']}, documents at {choice['doc_max_length']} tokens)")
 
 
-def ship_on(preset: Path, on: str, train: Path, fusion_file: Path) -> None:
+def ship_on(preset: Path, on: str, train: Path, fusion_file: Path, length: int | None = None) -> None:
     """A preset whose last adapter (``train``, the best dev step) was trained on top of the preset named ``on``."""
     from csplade_pyserini.loading.presets import get_preset
 
@@ -172,7 +172,7 @@ def ship_on(preset: Path, on: str, train: Path, fusion_file: Path) -> None:
     record = {
         "model": portable(start.model_source, preset.parent),
         "adapter": adapters,
-        "config": {**start.config, "doc_max_length": trained["doc_max_length"]},
+        "config": {**start.config, "doc_max_length": length or trained["doc_max_length"]},
         "fusion": {key: tuned[key] for key in ("method", "alpha", "rrf_k", "label", "dev_ndcg10")},
         "description": f"Inference-free CSPLADE: {on}'s documents trained further against queries that are "
                        "their own tokens weighted by an IDF table (no language model at query time)",
@@ -219,11 +219,12 @@ def main() -> None:
     parser.add_argument("--fusion", type=Path, help="with --choice: the fusion with BM25 tuned on dev")
     parser.add_argument("--base", default="smollm2-135m", help="the base model the adapters apply to")
     parser.add_argument("--on", help="with --train and --fusion: the preset (name) that adapter was trained on")
+    parser.add_argument("--length", type=int, help="with --on: the document length it encodes with (chosen on dev)")
     args = parser.parse_args()
     if args.report:
         record(args.preset, args.report)
     elif args.on:
-        ship_on(args.preset, args.on, args.train, args.fusion)
+        ship_on(args.preset, args.on, args.train, args.fusion, args.length)
     elif args.choice:
         ship_default(args.preset, args.choice, args.fusion)
     else:

@@ -14,14 +14,16 @@
 #   3. table: csplade query-table, IDF over the corpus, tokenized as START's documents.
 #   4. train: csplade train --query-encoder table (documents alone through the LM, FLOPS on documents),
 #      dev nDCG@10 every DEV_EVERY steps (step 0: START's documents with table queries), the best kept.
-#   5. ship: BM25's dev run, the fusion chosen on dev (csplade fuse --tune), and the preset
-#      PRESET_DIR/csplade-doc.json (START's adapters + this one + its table, <= 15 MB).
+#   5. ship: the best step's dev nDCG@10 at each of INFER_LENGTHS (WORK/dev-doc-LENGTH.{trec,json}), the
+#      fusion with BM25 tuned on each (csplade fuse --tune), and the preset PRESET_DIR/csplade-doc.json at its
+#      best length on dev (START's adapters + this one + its table, <= 15 MB).
 #   6. default: recipes/choose_default.py against the candidates the shipped default `csplade` was chosen
-#      among (same dev split, same encoding budget); if csplade-doc wins on dev it becomes the default
-#      (then `bash recipes/quickstart.sh --force` tests it).
+#      among (same dev split, same encoding budget: the quickstart's 30 minutes); if a csplade-doc length wins
+#      on dev it becomes the default with that length's fusion (then `bash recipes/quickstart.sh --force`
+#      tests it).
 #
 # Variables (defaults): WORK=runs/train-doc  START=csplade-echo  PRESET_DIR=encoders  STEPS=150
-#   DEV_EVERY=50  DEV_DOCS=700  LR=2e-4  LORA_R=8  DOC_LENGTH=128  BATCH=8
+#   DEV_EVERY=50  DEV_DOCS=700  LR=2e-4  LORA_R=8  DOC_LENGTH=128  BATCH=8  INFER_LENGTHS="128 256"
 #   SMOKE=1: a tiny random model (BASE) as START's preset, a slice of SciFact, 2 steps.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -30,7 +32,7 @@ no_arguments "$@"
 
 if [ "$SMOKE" = 1 ]; then
   : "${WORK:=runs/train-doc-smoke}" "${STEPS:=2}" "${DEV_EVERY:=1}" "${DEV_DOCS:=40}" "${BATCH:=2}"
-  : "${PRESET_DIR:=$WORK/presets}" "${DEV_QUERIES:=4}"
+  : "${PRESET_DIR:=$WORK/presets}" "${DEV_QUERIES:=4}" "${INFER_LENGTHS:=128 64}"
   mkdir -p "$PRESET_DIR"
   : "${BASE:=$(smoke_model "$WORK/smoke-model")}"
   [ -f "$PRESET_DIR/smoke-start.json" ] || "$PY" recipes/smoke.py preset "$PRESET_DIR/smoke-start.json" "$BASE"
@@ -48,6 +50,7 @@ LR=${LR:-2e-4}
 LORA_R=${LORA_R:-8}
 DOC_LENGTH=${DOC_LENGTH:-128}
 BATCH=${BATCH:-8}
+INFER_LENGTHS=${INFER_LENGTHS:-$DOC_LENGTH 256}
 DATA=$WORK/data CORPUS=$WORK/corpus SPLIT=$WORK/split DEV=$WORK/dev
 mkdir -p "$WORK" "$DEV"
 irds_home "$WORK"
@@ -88,7 +91,7 @@ say "4/6 train: $START's documents against table queries, dev nDCG@10 every $DEV
   > "$WORK/dev-curve.md"
 cat "$WORK/dev-curve.md"
 
-say "5/6 ship: the fusion with BM25 chosen on dev, and $PRESET_DIR/csplade-doc.json"
+say "5/6 ship: the best step at each of INFER_LENGTHS on dev, its fusion with BM25, and $PRESET_DIR/csplade-doc.json"
 [ -d "$DEV/bm25" ] || "$PY" -m csplade_pyserini index --bm25 "$DEV/corpus" "$DEV/bm25" --quiet
 if [ ! -f "$DEV/bm25.trec" ]; then
   "$PY" -m pyserini.search.lucene --index "$DEV/bm25" --topics "$SPLIT/dev-topics.tsv" --output "$DEV/bm25.trec.tmp" \
@@ -96,18 +99,28 @@ if [ ! -f "$DEV/bm25.trec" ]; then
   finish_run "$DEV/bm25.trec"
 fi
 cp "$SPLIT/dev-qrels.txt" "$DEV/dev-qrels.txt"
+cp "$SPLIT/dev-topics.tsv" "$DEV/dev-topics.tsv"
 BEST_STEP=$("$PY" -c 'import json, sys; print("%06d" % json.load(open(sys.argv[1]))["step"])' \
   "$WORK/train/best/best.json")
-tune_fusion "$WORK/train/dev/run-$BEST_STEP.trec" "$DEV" "$DEV/fused.trec" "$WORK/fusion.json"
-"$PY" recipes/record_preset.py "$PRESET_DIR/csplade-doc.json" --on "$START" \
-  --train "$WORK/train/best" --fusion "$WORK/fusion.json"
+for length in $INFER_LENGTHS; do  # WORK/dev-doc-LENGTH.{trec,json} and the fusion tuned on that run
+  run=$WORK/dev-doc-$length.trec
+  [ "$length" = "$DOC_LENGTH" ] && run=$WORK/train/dev/run-$BEST_STEP.trec  # the training's own dev run
+  [ "$length" = "$DOC_LENGTH" ] || dev_eval "$WORK/train/best" "$DEV" "$length" "$WORK/dev-doc-$length"
+  tune_fusion "$run" "$DEV" "$WORK/fused-doc-$length.trec" "$WORK/fusion-doc-$length.json"
+done
+# the preset at its best length on dev (no budget: the default below keeps the quickstart's)
+"$PY" recipes/choose_default.py --doc "$WORK" --budget 1000000 --output "$WORK/preset-length.json" >&2
+LENGTH=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["doc_max_length"])' "$WORK/preset-length.json")
+"$PY" recipes/record_preset.py "$PRESET_DIR/csplade-doc.json" --on "$START" --train "$WORK/train/best" \
+  --length "$LENGTH" --fusion "$WORK/fusion-doc-$LENGTH.json"
 
 say "6/6 default: csplade-doc against the candidates $PRESET_DIR/csplade.json was chosen among, on dev"
 mkdir -p "$WORK/default"
 "$PY" recipes/choose_default.py --previous "$PRESET_DIR/csplade.json" --doc "$WORK" \
   --output "$WORK/default/choice.json" | tee "$WORK/default/choice.md" >&2
-CHOSEN=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["preset"])' "$WORK/default/choice.json")
-if [ "$CHOSEN" = csplade-doc ]; then
+CHOSEN=$("$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); print(c["preset"], c["doc_max_length"])' \
+  "$WORK/default/choice.json")
+if [ "${CHOSEN% *}" = csplade-doc ]; then
   "$PY" recipes/record_preset.py "$PRESET_DIR/csplade.json" --choice "$WORK/default/choice.json" \
-    --fusion "$WORK/fusion.json"
+    --fusion "$WORK/fusion-doc-${CHOSEN#* }.json"
 fi

@@ -332,7 +332,10 @@ def test_train_doc_smoke_ships_an_inference_free_preset(smoke_model, tmp_path, m
     assert preset["fusion"]["method"] in ("rrf", "minmax") and preset["metadata"]["start"] == "smoke-start"
     default = json.loads((presets / "csplade.json").read_text())  # csplade-doc won on dev: the new default
     assert default["adapter"] == preset["adapter"] and default["metadata"]["chosen_on_dev"]["preset"] == "csplade-doc"
-    assert [c["preset"] for c in default["metadata"]["chosen_on_dev"]["candidates"]] == ["smoke-start", "csplade-doc"]
+    candidates = default["metadata"]["chosen_on_dev"]["candidates"]  # csplade-doc at both inference lengths
+    assert [(c["preset"], c["doc_max_length"]) for c in candidates] == [
+        ("smoke-start", 64), ("csplade-doc", 128), ("csplade-doc", 64)]
+    assert default["config"]["doc_max_length"] == default["metadata"]["chosen_on_dev"]["doc_max_length"]
     shipped = presets / "csplade-smollm2-135m" / "train-csplade-doc"
     assert (shipped / "query_table.safetensors").is_file() and str(tmp_path) not in (
         shipped / "adapter_config.json").read_text()
