@@ -16,19 +16,11 @@ from ..evaluate.report import directory_bytes
 from ..evaluate.tables import markdown_table
 from ..evaluate.trec_eval import trec_eval
 from ..index.lucene import build_index
-from ..index.seismic import SeismicKnobs, build_seismic_index
+from ..index.seismic import SeismicKnobs, SeismicSearchKnobs, build_seismic_index
 from .lucene import HITS, search_bm25, search_impact, write_run
 from .timing import median, timed
 
 MEASURES = ("ndcg_cut.10", "recall.100")
-
-
-@dataclass
-class SeismicSearch:
-    """Seismic's query-time knobs."""
-
-    query_cut: int = 64
-    heap_factor: float = 0.9
 
 
 @dataclass
@@ -53,7 +45,7 @@ def encode_queries(encoder_name: str, topics: dict[str, str]) -> tuple[dict[str,
     return vectors, seconds * 1000 / len(topics)
 
 
-def search_seismic(index: Path, vectors: dict[str, dict[str, int]], knobs: SeismicSearch,
+def search_seismic(index: Path, vectors: dict[str, dict[str, int]], knobs: SeismicSearchKnobs,
                    repetitions: int) -> tuple[dict[str, list], list[float]]:
     from ..search.seismic import SeismicSearcher
 
@@ -84,7 +76,7 @@ def _scores(run: dict[str, list], qrels: Path, path: Path, tag: str) -> tuple[fl
 
 
 def compare_engines(systems: dict[str, Path], topics: dict[str, str], qrels: Path, bm25_index: Path, work: Path,
-                    build: SeismicKnobs, search: SeismicSearch, repetitions: int = 3) -> list[EngineRow]:
+                    build: SeismicKnobs, search: SeismicSearchKnobs, repetitions: int = 3) -> list[EngineRow]:
     """Rows for BM25 and for every ``{encoder name: export directory}`` through Lucene and Seismic."""
     work.mkdir(parents=True, exist_ok=True)
     run, seconds = search_bm25(bm25_index, topics, repetitions)

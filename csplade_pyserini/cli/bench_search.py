@@ -15,28 +15,26 @@ from dataclasses import dataclass
 
 from .. import options
 from ..errors import CspladeError
-from ..index.seismic import SeismicKnobs
+from ..index.seismic import SeismicKnobs, SeismicSearchKnobs
 from ..options import option
 from .common import at_least, require
 
 
 @dataclass
-class BenchSearchSettings(SeismicKnobs):
+class BenchSearchSettings(SeismicKnobs, SeismicSearchKnobs):
     systems: list[str] = option([], "ENCODER=EXPORT pairs", nargs="+")
     topics: str = option("", "topics (qid<TAB>text)")
     qrels: str = option("", "qrels")
     bm25_index: str = option("", "a BM25 index of the same corpus (csplade index --bm25)")
     workdir: str = option("runs/bench-search", "indexes and runs")
     output: str = option("", "the markdown table to write (the JSON rows beside it, .json)")
-    query_cut: int = option(64, "seismic: the query's largest terms used")
-    heap_factor: float = option(0.9, "seismic: scan a block when its bound exceeds this x the k-th score")
     repetitions: int = option(3, "timed passes over the topics (the median is reported)")
 
     def validate(self) -> None:
         require(self, "systems", "topics", "qrels", "bm25_index", "output")
         at_least(self, "repetitions", 1)
-        at_least(self, "query_cut", 1)
-        super().validate()
+        SeismicKnobs.validate(self)
+        SeismicSearchKnobs.validate(self)
         for item in self.systems:
             if "=" not in item:
                 raise CspladeError(f"--systems: expected ENCODER=EXPORT, got {item!r}")
@@ -55,14 +53,14 @@ def run(settings: BenchSearchSettings) -> int:
     from importlib.metadata import version
     from pathlib import Path
 
-    from ..bench.engines import SeismicSearch, compare_engines, engines_markdown, rows_json
+    from ..bench.engines import compare_engines, engines_markdown, rows_json
     from ..formats.files import write_json, write_text
     from ..formats.trec import read_topics
 
     topics = read_topics(settings.topics)
     systems = dict(item.split("=", 1) for item in settings.systems)
     build = SeismicKnobs(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(SeismicKnobs)})
-    search = SeismicSearch(settings.query_cut, settings.heap_factor)
+    search = settings.search_knobs()
     rows = compare_engines({name: Path(path) for name, path in systems.items()}, topics, Path(settings.qrels),
                            Path(settings.bm25_index), Path(settings.workdir), build, search, settings.repetitions)
     meta = {"topics": f"{settings.topics} ({len(topics)} queries)", "machine": platform.processor() or "cpu",

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from .. import options
 from ..errors import CspladeError
+from ..index.seismic import SeismicSearchKnobs
 from ..options import option
 from .common import at_least, require
 from .index import ENGINES
 
 
 @dataclass
-class SearchSettings:
+class SearchSettings(SeismicSearchKnobs):
     index: str = option("", "index directory (csplade index)")
     topics: str = option("", "topics: qid<TAB>text TSV (csplade topics) or JSONL")
     encoder: str = option("csplade", "query encoder: preset name, model directory or Hugging Face id",
@@ -27,15 +28,11 @@ class SearchSettings:
     output: str = option("", "TREC run to write")
     engine: str = option("lucene", "lucene (Pyserini) or seismic", choices=ENGINES)
     hits: int = option(1000, "documents per query")
-    query_cut: int = option(64, "seismic: the query's largest terms used")
-    heap_factor: float = option(0.9, "seismic: scan a block when its bound exceeds this x the k-th score")
 
     def validate(self) -> None:
         require(self, "index", "topics", "output")
         at_least(self, "hits", 1)
-        at_least(self, "query_cut", 1)
-        if not 0 < self.heap_factor <= 1:
-            raise CspladeError(f"--heap-factor must be in (0, 1], got {self.heap_factor}")
+        super().validate()
 
 
 def register(commands) -> None:

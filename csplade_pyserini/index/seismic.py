@@ -56,6 +56,23 @@ class SeismicKnobs:
 
 
 @dataclass
+class SeismicSearchKnobs:
+    """Seismic's query-time settings (``csplade search`` and ``csplade bench-search``)."""
+
+    query_cut: int = option(64, "seismic: the query's largest terms used")
+    heap_factor: float = option(0.9, "seismic: scan a block when its bound exceeds this x the k-th score")
+
+    def validate(self) -> None:
+        if self.query_cut < 1:
+            raise CspladeError(f"--query-cut must be >= 1, got {self.query_cut}")
+        if not 0 < self.heap_factor <= 1:
+            raise CspladeError(f"--heap-factor must be in (0, 1], got {self.heap_factor}")
+
+    def search_knobs(self) -> "SeismicSearchKnobs":
+        return SeismicSearchKnobs(self.query_cut, self.heap_factor)
+
+
+@dataclass
 class SeismicInfo:
     """Saved as ``csplade_seismic.json``: the source, the counts, the knobs and the encoder."""
 
