@@ -2,15 +2,20 @@
 
 Before the model is loaded, the whole corpus is read once (FILE:LINE errors for bad lines and ids) and
 an existing ``--output`` must have been made with the same encoder, config, dtype and corpus (else one
-line says what differs; ``--force`` discards it).
+line says what differs; ``--force`` discards it). Started by a launcher on N processes (``accelerate launch
+--multi_gpu --num_processes N -m csplade_pyserini encode ...`` or ``torchrun``), process r encodes shard r
+of N (on GPU r of its machine with ``--device cuda``); each shard resumes on its own.
 """
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
+from typing import Mapping
 
 from .. import options
 from ..errors import CspladeError
+from ..launch import launched
 from ..options import option
 from .common import EncoderOptions, at_least, require
 
@@ -45,12 +50,26 @@ def register(commands) -> None:
     parser.set_defaults(run=lambda args: run(options.from_args(EncodeSettings, args)))
 
 
+def take_launched_shard(settings: EncodeSettings, environ: Mapping[str, str]) -> None:
+    """Under a multi-process launcher, this process's shard (and GPU) replace the single-process defaults."""
+    launch = launched(environ)
+    if launch is None:
+        return
+    if settings.shard_num != 1:
+        raise CspladeError(f"--shard-id/--shard-num come from the launcher ({launch.world} processes); "
+                           "leave them out")
+    settings.shard_id, settings.shard_num = launch.rank, launch.world
+    if settings.device == "cuda":
+        settings.device = f"cuda:{launch.local_rank}"
+
+
 def run(settings: EncodeSettings) -> int:
     from ..encode.collection import ExportInfo
     from ..encode.corpus import check_corpus, check_export, encode_corpus
     from ..encode.identity import corpus_identity
     from ..formats.files import check_output_directory, exclusive, portable_reference
 
+    take_launched_shard(settings, os.environ)
     check_output_directory(settings.output)
     fields = tuple(settings.fields) if settings.fields else None
     with exclusive(settings.output, f"shard {settings.shard_id}"):  # one writer per shard, refused at once

@@ -1,10 +1,13 @@
 """Phase 2, contrastive training (``csplade train``): InfoNCE + FLOPS through ``CspladeModel.forward``.
 
 Each step: ``batch_size`` queries per device, each with one positive and ``negatives`` hard negatives.
-Every query is scored against every document of the batch (in-batch negatives) and, with several
-processes, against the other devices' documents too (their vectors are gathered without gradient; the
-local ones keep theirs). Loss = InfoNCE(scores / temperature) + lambda_q,t * FLOPS(q) + lambda_d,t *
-FLOPS(d) [+ lambda_l1_q * L1(q)], lambda_t ramped up quadratically over ``flops_warmup`` steps.
+Every query is scored against every document of the batch (in-batch negatives). With several processes
+and ``cross_device_negatives``, every process gathers all processes' query and document vectors (the
+others' without gradient, its own with) and computes the loss of the whole global batch; scaled by the
+number of processes, DDP's gradient average is then exactly the gradient of one process running the
+global batch (FLOPS and distillation included). Loss = InfoNCE(scores / temperature) + lambda_q,t *
+FLOPS(q) + lambda_d,t * FLOPS(d) [+ lambda_l1_q * L1(q)], lambda_t ramped up quadratically over
+``flops_warmup`` steps.
 ``train_query_top_k`` / ``train_doc_top_k`` keep only the k largest weights of each vector in this
 forward (the rest are masked to zero, so gradients - of every term - flow only into kept entries).
 """
@@ -62,16 +65,15 @@ class ContrastiveTask:
                 step: int) -> tuple[torch.Tensor, dict[str, float]]:
         config, model = self.config, self.trainable.model
         q_raw, d_raw = module(model.tokenize(batch.queries, "query"), model.tokenize(batch.docs, "doc"))
-        q = keep_top_k(q_raw, config.train_query_top_k)
-        d = keep_top_k(d_raw, config.train_doc_top_k)
-        all_docs, offset = self._gather(d)
+        q = self._global(keep_top_k(q_raw, config.train_query_top_k))
+        d = self._global(keep_top_k(d_raw, config.train_doc_top_k))
         per_query = 1 + config.negatives
-        positives = offset + torch.arange(q.shape[0], device=q.device) * per_query
+        positives = torch.arange(q.shape[0], device=q.device) * per_query
         candidates = None
         if not config.in_batch_negatives:
-            own = torch.arange(all_docs.shape[0], device=q.device)[None, :] - positives[:, None]
+            own = torch.arange(d.shape[0], device=q.device)[None, :] - positives[:, None]
             candidates = (own >= 0) & (own < per_query)
-        rank, scores = info_nce(q, all_docs, positives, config.temperature, candidates)
+        rank, scores = info_nce(q, d, positives, config.temperature, candidates)
         t = step + 1
         # a table query is its own tokens: FLOPS regularises the documents alone
         lambda_q = 0.0 if model.config.inference_free else flops_weight(config.lambda_q, t, config.flops_warmup)
@@ -84,7 +86,7 @@ class ContrastiveTask:
             if batch.teacher is None:
                 raise CspladeError("distillation needs teacher scores for every query of the batch")
             own = positives[:, None] + torch.arange(per_query, device=q.device)[None, :]
-            teacher = torch.tensor(batch.teacher, device=scores.device)
+            teacher = self._global(torch.tensor(batch.teacher, device=scores.device))
             distill = distillation_loss(config.distill, scores.gather(1, own), teacher, config.temperature,
                                         config.teacher_temperature)
             loss = loss + config.distill_weight * distill
@@ -97,20 +99,24 @@ class ContrastiveTask:
             if candidates is not None:
                 scores = scores.masked_fill(~candidates, float("-inf"))
             metrics["acc"] = (scores.argmax(dim=1) == positives).float().mean().item()
-            metrics["q_terms"], metrics["q_zero"] = sparsity(q_raw)
-            metrics["d_terms"], metrics["d_zero"] = sparsity(d_raw)
+            metrics["q_terms"], metrics["q_zero"] = sparsity(self._global(q_raw.detach()))
+            metrics["d_terms"], metrics["d_zero"] = sparsity(self._global(d_raw.detach()))
         metrics["loss"] = loss.item()
-        return loss, metrics
+        return loss * self._shared_by, metrics
 
-    def _gather(self, docs: torch.Tensor) -> tuple[torch.Tensor, int]:
-        """All processes' document vectors (only the local ones with gradient) and the local offset."""
-        accelerator = self.accelerator
-        if accelerator.num_processes == 1 or not self.config.cross_device_negatives:
-            return docs, 0
-        gathered = accelerator.gather(docs.detach().contiguous())
-        parts = list(gathered.chunk(accelerator.num_processes))
-        parts[accelerator.process_index] = docs
-        return torch.cat(parts), accelerator.process_index * docs.shape[0]
+    @property
+    def _shared_by(self) -> int:
+        """Processes computing one global loss (DDP averages their gradients: the loss is scaled back)."""
+        shared = self.accelerator.num_processes > 1 and self.config.cross_device_negatives
+        return self.accelerator.num_processes if shared else 1
+
+    def _global(self, local: torch.Tensor) -> torch.Tensor:
+        """The global batch's rows in process order: this process's own rows keep their gradient."""
+        if self._shared_by == 1:
+            return local
+        parts = list(self.accelerator.gather(local.detach().contiguous()).chunk(self._shared_by))
+        parts[self.accelerator.process_index] = local
+        return torch.cat(parts)
 
     def after_step(self, step: int) -> dict[str, float]:
         """Dev evaluation at step 0, every ``dev_every`` steps and at the last step; keeps ``best/``."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from contextlib import nullcontext
 from pathlib import Path
@@ -24,6 +25,8 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import CspladeError
+from ..formats.files import write_json
+from ..launch import check_distributed, launched
 from ..loading.precision import cpu_has_native_bf16
 from .config import LoopConfig
 
@@ -41,7 +44,7 @@ class Task(Protocol):
     def micro_batches(self, step: int, count: int) -> list[Any]: ...
 
     def compute(self, module: torch.nn.Module, batch: Any,
-                step: int) -> tuple[torch.Tensor, dict[str, float]]: ...
+                step: int) -> tuple[torch.Tensor, dict[str, float]]: ...  # (loss to back-propagate, metrics)
 
     def after_step(self, step: int) -> dict[str, float]: ...
 
@@ -62,9 +65,14 @@ def mixed_precision(config: LoopConfig) -> str:
 
 
 def make_accelerator(config: LoopConfig):
+    """accelerate's Accelerator for this process; launched processes on a machine without GPUs form a
+    gloo group on the CPU (``accelerate launch --multi_gpu`` there is torchrun on CPU processes)."""
     from accelerate import Accelerator
 
-    return Accelerator(cpu=config.cpu, mixed_precision=mixed_precision(config))
+    on_cpu = config.cpu or (launched(os.environ) is not None and not torch.cuda.is_available())
+    accelerator = Accelerator(cpu=on_cpu, mixed_precision=mixed_precision(config))
+    check_distributed(os.environ, accelerator.distributed_type.value, accelerator.num_processes)
+    return accelerator
 
 
 def checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
@@ -119,12 +127,12 @@ class Trainer:
         self.accelerator = accelerator
         self.total_steps = total_steps
         self.output_dir = Path(config.output_dir)
-        self.parameters = parameters
         optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
         schedule = "constant_with_warmup" if config.schedule == "constant" else config.schedule
         self.scheduler = get_scheduler(schedule, optimizer, num_warmup_steps=config.warmup(total_steps),
                                        num_training_steps=total_steps)
         self.module, self.optimizer = accelerator.prepare(task.module, optimizer)
+        self.parameters = [p for p in self.module.parameters() if p.requires_grad]  # FSDP replaces them
         accelerator.register_for_checkpointing(self.scheduler)
         accelerator.register_save_state_pre_hook(_keep_trainable)
         self.step = 0
@@ -147,8 +155,8 @@ class Trainer:
         if accelerator.is_main_process:
             self.task.save_model(staging)
             self.config.save(staging)
-            (staging / STATE_FILE).write_text(json.dumps(
-                {"step": self.step, "total_steps": self.total_steps}, indent=2) + "\n")
+            write_json(staging / STATE_FILE, {"step": self.step, "total_steps": self.total_steps,
+                                              "processes": accelerator.num_processes})
             if final.exists():
                 shutil.rmtree(final)
             staging.rename(final)
@@ -170,13 +178,17 @@ class Trainer:
             return 0
         step, path = found[-1]
         self._check_weights(path)
+        processes = json.loads((path / STATE_FILE).read_text()).get("processes", 1)
+        if processes != self.accelerator.num_processes:
+            raise CspladeError(f"{path}: trained by {processes} process(es); resume it with {processes}, "
+                               f"not {self.accelerator.num_processes} (each process has its own part of "
+                               "every batch and of the text stream)")
         self.accelerator.load_state(str(path), strict=False)
         state_file = path / f"data_state_{self.accelerator.process_index}.json"
         if state_file.is_file():
             self.task.load_data_state(json.loads(state_file.read_text()))
         elif self.task.data_state() is not None:
-            raise CspladeError(f"{path}: no data position for process {self.accelerator.process_index} "
-                               "(was it saved with another number of processes?)")
+            raise CspladeError(f"{path}: no data position for process {self.accelerator.process_index}")
         self.step = self.last_saved = step
         self._data_state = self.task.data_state()
         return step
@@ -189,7 +201,7 @@ class Trainer:
             raise CspladeError(f"{weights}: checkpoint has no trained weights")
         with safe_open(str(weights), "pt") as handle:
             saved = set(handle.keys())
-        expected = trainable_names(self.module)
+        expected = trainable_names(self.accelerator.unwrap_model(self.module))  # saved without DDP's prefix
         if saved != expected:
             raise CspladeError(f"{weights}: its {len(saved)} tensors do not match the {len(expected)} "
                                "trainable parameters of this model (different LoRA settings or model?)")

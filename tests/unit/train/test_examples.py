@@ -1,4 +1,6 @@
 """Training data: bad data is counted, negatives never include positives, batches are reproducible."""
+import json
+
 import pytest
 
 from csplade_pyserini.errors import CspladeError
@@ -140,3 +142,17 @@ def test_sequence_stream_packs_and_resumes_exactly(tmp_path, files, toy_docs):
     ids, mask = unpacked.next_batch(2)
     assert not mask.all()  # one document per row, right-padded
     assert tokenizer.decode(ids[0][mask[0]]).startswith(toy_docs["d0"][:10])
+
+
+def test_processes_read_disjoint_documents_that_cover_the_corpus_every_pass(files):
+    tokenizer = build_tokenizer()
+    docs = [json.loads(line)["contents"] for line in files["corpus"].read_text().splitlines()]  # 8 documents
+    rows = {}
+    for rank in (0, 1, 2):  # 8 documents over 3 processes: uneven parts (3, 3, 2)
+        stream = SequenceStream(str(files["corpus"]), tokenizer, seq_length=200, pack=False, rank=rank, world=3)
+        ids, mask = stream.next_batch(6)  # two passes over the process's part
+        rows[rank] = [tokenizer.decode(i[m], skip_special_tokens=True) for i, m in zip(ids, mask)]
+    parts = {rank: rows[rank][: len(docs[rank::3])] for rank in rows}
+    assert sorted(sum(parts.values(), [])) == sorted(docs)  # each document once per pass, no process overlaps
+    assert all(rows[rank] == parts[rank] * 3 for rank in rows if len(parts[rank]) == 2)
+    assert all(rows[rank] == parts[rank] * 2 for rank in rows if len(parts[rank]) == 3)
