@@ -70,7 +70,7 @@ for dataset in "${DATASETS[@]}"; do
 
   # Encode the corpus in GPUS shards at once (shard i on GPU i); an interrupted shard resumes.
   if [ ! -d "$dir/index" ]; then
-    run_shards "$GPUS" "$PY" -m csplade_pyserini encode --encoder "$MODEL" --corpus "$dir/data/corpus" \
+    launch "$GPUS" encode --encoder "$MODEL" --corpus "$dir/data/corpus" \
       --output "$dir/encoded" --device "$DEVICE" --dtype "$DTYPE" --batch-size "$BATCH_SIZE" \
       --doc-max-length "$DOC_MAX_LENGTH" >&2
     "$PY" -m csplade_pyserini index "$dir/encoded" "$dir/index" --threads "$THREADS" --quiet >&2

@@ -6,7 +6,7 @@
 #   SMOKE     1 = smoke mode: a tiny random model and a slice of BEIR SciFact, to check the commands
 #   IR_DATASETS_HOME  see irds_home below
 # and these functions are defined: usage, no_arguments, say, irds_home, smoke_model, export_data,
-# run_shards, check_expected, dev_eval, tune_fusion, ship_default, finish_run.
+# launch, check_expected, dev_eval, tune_fusion, ship_default, finish_run.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -73,17 +73,19 @@ export_data() {
   fi
 }
 
-# run_shards N COMMAND...: run COMMAND --shard-id i --shard-num N for i = 0..N-1 at the same time, shard i
-# on GPU i (CUDA_VISIBLE_DEVICES=i); fails if any shard fails.
-run_shards() {
-  local shards=$1 i pids=() failed=0
+# launch N ARGS...: `csplade ARGS` on N processes through accelerate's launcher (torchrun; where there is no
+# GPU, a gloo group on the CPU): training splits every batch over them, encoding gives process i shard i
+# (on GPU i with --device cuda). N = 1 runs the command directly.
+launch() {
+  local processes=$1
   shift
-  for ((i = 0; i < shards; i++)); do
-    CUDA_VISIBLE_DEVICES=$i "$@" --shard-id "$i" --shard-num "$shards" &
-    pids+=($!)
-  done
-  for i in "${pids[@]}"; do wait "$i" || failed=1; done
-  return "$failed"
+  if [ "$processes" -gt 1 ]; then
+    "$PY" -m accelerate.commands.launch --multi_gpu --num_processes "$processes" --num_machines 1 \
+      --main_process_port 0 \
+      --dynamo_backend no -m csplade_pyserini "$@"
+  else
+    "$PY" -m csplade_pyserini "$@"
+  fi
 }
 
 # check_expected RECIPE REPORT_JSON: compare a report with recipes/expected.yaml (smoke rows in smoke mode).

@@ -16,7 +16,7 @@ from ..errors import CspladeError
 from ..logs import quiet_noisy_loggers
 
 COMMAND_MODULES = ("datasets", "models", "teach", "train", "encode", "encode_queries", "query_table", "inspect",
-                   "index", "search", "fuse", "report", "check", "bench", "bench_search")
+                   "index", "search", "fuse", "report", "check", "bench", "bench_search", "scale")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ fi
 say "adapt $BASE_MODEL on $GPUS GPU(s) into $ADAPT_DIR"
 # paper: 10k steps x 32 packed sequences of 2,048 tokens, cosine, 1k warm-up, lambda_ReLU = 1 (LR and
 # full vs LoRA are not stated: see config.sh). --resume continues an interrupted run.
-"${ACCELERATE[@]}" -m csplade_pyserini adapt \
+launch "$GPUS" adapt "${ON_CPU[@]}" \
   --model "$BASE_MODEL" --output-dir "$ADAPT_DIR" --resume \
   --corpus "$DATA/corpus" --pack --seq-length "$ADAPT_SEQ_LENGTH" --lambda-relu 1 --objective clm \
   --steps "$ADAPT_STEPS" --warmup-steps "$ADAPT_WARMUP" --schedule cosine --learning-rate "$ADAPT_LR" \

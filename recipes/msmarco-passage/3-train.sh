@@ -14,7 +14,7 @@ if [ ! -d "$TRAIN_DIR/final" ]; then
   # paper: 1B lr 5e-5, 3 epochs, lambda 3e-3, LoRA r 64 | 8B lr 1e-4, 1 epoch, lambda 3e-2, LoRA r 16;
   # 32 queries per step, 15 hard negatives, cosine with 5% warm-up, no temperature (1).
   # echo: the text is fed twice, the second copy is pooled; bi: the causal mask is removed.
-  "${ACCELERATE[@]}" -m csplade_pyserini train \
+  launch "$GPUS" train "${ON_CPU[@]}" \
     --model "$ADAPT_DIR" --output-dir "$TRAIN_DIR" --resume --variant "$VARIANT" \
     --data "$TRAIN_ID" --hard-negatives "$DATA/train/bm25.trec" --negatives-depth "$HARD_NEGATIVE_DEPTH" \
     ${MAX_QUERIES:+--max-queries "$MAX_QUERIES"} \

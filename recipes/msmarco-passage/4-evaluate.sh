@@ -19,7 +19,7 @@ INDEX=$RUN_DIR/index
 
 say "encode $CORPUS_ID with $MODEL in $ENCODE_SHARDS shards ($DTYPE) and index it"
 if [ ! -d "$INDEX" ]; then
-  run_shards "$ENCODE_SHARDS" "$PY" -m csplade_pyserini encode --encoder "$MODEL" --corpus "$DATA/corpus" \
+  launch "$ENCODE_SHARDS" encode --encoder "$MODEL" --corpus "$DATA/corpus" \
     --output "$ENCODED" --device "$DEVICE" --dtype "$DTYPE" --batch-size "$ENCODE_BATCH" >&2
   "$PY" -m csplade_pyserini index "$ENCODED" "$INDEX" --threads "$THREADS" --quiet >&2
 fi

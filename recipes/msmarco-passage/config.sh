@@ -76,10 +76,10 @@ fi
 TRAIN_BATCH=$(( TRAIN_GLOBAL_BATCH / GPUS ))
 ADAPT_ACCUMULATION=$(( ADAPT_GLOBAL_BATCH / (GPUS * ADAPT_BATCH) ))
 
-# accelerate launch: one process per GPU
-ACCELERATE=("$PY" -m accelerate.commands.launch --num_processes "$GPUS" --num_machines 1 --dynamo_backend no)
-[ "$GPUS" -gt 1 ] && ACCELERATE+=(--multi_gpu)
-[ "$DEVICE" = cpu ] && ACCELERATE+=(--cpu)
+# Training: one process per GPU (`launch`, common.sh); `csplade scale --gpus N` predicts each phase's memory per
+# GPU and time (docs/scale.md): at these defaults 9-33 GiB of an 80 GB H100, the largest 8B ECHO training.
+ON_CPU=()
+[ "$DEVICE" = cpu ] && ON_CPU=(--cpu)
 
 eval_id() {  # eval_id dev|dl19|dl20 -> the ir_datasets id
   case $1 in dev) echo "$DEV_ID" ;; dl19) echo "$DL19_ID" ;; dl20) echo "$DL20_ID" ;; *) echo "$1" ;; esac

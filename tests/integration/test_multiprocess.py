@@ -160,3 +160,20 @@ def test_launches_that_would_run_something_else_are_refused(tiny_dir, toy, tmp_p
     result = subprocess.run(single, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "starts one process without MPI" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_fsdp2_shards_the_lora_model_over_cpu_processes_with_one_process_gradients(tiny_dir, tmp_path):
+    """accelerate enables its FSDP plugin on GPU processes only; torch's FSDP2, which that plugin applies,
+    runs on CPU processes: sharded over two, the LoRA gradients are those of one process on the batch."""
+    script = str(Path(__file__).with_name("fsdp_step.py"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run([PY, script, str(tiny_dir), str(tmp_path / "one.safetensors")], check=True, env=env,
+                   capture_output=True, timeout=300)
+    result = subprocess.run([PY, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                             script, str(tiny_dir), str(tmp_path / "two.safetensors")], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    one, two = load_file(str(tmp_path / "one.safetensors")), load_file(str(tmp_path / "two.safetensors"))
+    assert one.keys() == two.keys() and len(one) == 28  # every LoRA A and B of the tiny model
+    scale = max(g.abs().max().item() for g in one.values())
+    assert scale > 0 and max((one[k] - two[k]).abs().max().item() for k in one) < 1e-5 * scale
