@@ -160,6 +160,18 @@ def test_pyserini_encode_with_a_model_directory_equals_csplade_encode(work, mode
         assert _hits(searcher.search(text, k=100)) == expected_scores(query_vectors[qid], vectors[0])
 
 
+def test_pyserini_encode_shards_split_the_corpus_like_csplade_encode(work, model_dir, corpus, vectors, pyserini,
+                                                                    read_vectors):
+    shards = {}
+    for shard in (0, 1):
+        out = work / f"pyserini-encode-shard-{shard}"
+        pyserini("pyserini.encode", "input", "--corpus", corpus, "--shard-id", shard, "--shard-num", 2,
+                 "output", "--embeddings", out, "encoder", "--encoder", model_dir, "--device", "cpu")
+        shards[shard] = read_vectors(out / "embeddings.jsonl")
+    assert shards[0] and shards[1] and not shards[0].keys() & shards[1].keys()
+    assert {**shards[0], **shards[1]} == vectors[0]
+
+
 def test_unknown_encoder_is_our_one_line_error(work, index, topics, presets, pyserini):
     result = pyserini("pyserini.search.lucene", "--index", index, "--topics", topics,
                       "--output", work / "none.txt", "--impact", "--encoder", "no-such-encoder",
