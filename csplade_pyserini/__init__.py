@@ -17,9 +17,14 @@ Pyserini searches SPLADE. The data flow, one package per step::
 - :mod:`.encode`: corpora into JsonVectorCollection shards, topics into query vectors.
 - :mod:`.index`, :mod:`.search`: Lucene impact / BM25 indexes and search through Pyserini, fusion.
 - :mod:`.evaluate`: trec_eval through Pyserini, run reports and Markdown tables.
+- :mod:`.runtime`: Java >= 21 and Pyserini's command-line modules in a subprocess (used by index, search,
+  evaluate and the plug-in).
 - :mod:`.plugin`: the Pyserini encoder classes and the start-up hook's patches (``--encoder csplade``).
 - :mod:`.bench`: the performance benchmark; :mod:`.cli`: the ``csplade`` command; :mod:`.options`: the one
-  way a settings dataclass becomes flags and ``--config FILE``.
+  way a settings dataclass becomes flags and ``--config FILE``; :mod:`.launch`: multi-process launches.
+
+Packages import only from lower layers (errors < logs, options, launch < formats < core < loading < encode,
+teach < runtime < index, evaluate < search, train < plugin < bench < cli; ``tests/unit/test_import_cycles.py``).
 
 The names below are imported on first use, so ``import csplade_pyserini`` imports neither torch nor
 Pyserini (the start-up hook and ``csplade --help`` stay light)::

@@ -14,7 +14,8 @@ from typing import Any
 from .. import options
 from ..errors import CspladeError
 from ..formats.files import write_json
-from .terms import MAX_IMPACT, MAX_WEIGHT
+from ..formats.vectors import MAX_IMPACT
+from .terms import MAX_WEIGHT
 
 CONFIG_NAME = "csplade_config.json"
 VARIANTS = ("causal", "echo", "bi")

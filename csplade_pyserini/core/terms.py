@@ -10,19 +10,12 @@ Special tokens (BOS/EOS/PAD/chat markers) and ids without a piece never carry we
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Iterable, Sequence
 
 from ..errors import CspladeError
+from ..formats.vectors import MAX_IMPACT, MAX_TERM_CHARS, unsafe_char
 
-MAX_TERM_CHARS = 255  # Lucene WhitespaceTokenizer's default maximum token length
-MAX_IMPACT = 10**8  # the largest impact Anserini was seen to index and find (1e9 crashes its indexer)
 MAX_WEIGHT = 89.0  # log(1 + ReLU(x)) never exceeds this for a float32 logit x
-_UNSAFE_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cs"}
-
-
-def unsafe_char(char: str) -> bool:
-    return char == "%" or char.isspace() or unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 
 def lucene_term(piece: str | None, token_id: int) -> str:

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from ..errors import CspladeError
 from ..formats.trec import read_qrels, read_run
-from ..plugin.pyserini_module import run_pyserini
+from ..runtime.pyserini_module import run_pyserini
 
 
 def trec_eval(

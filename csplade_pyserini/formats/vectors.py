@@ -7,13 +7,22 @@ over the document stays below 2^31 (a field's length is an int).
 """
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..core.terms import MAX_IMPACT, MAX_TERM_CHARS, unsafe_char
 from ..errors import CspladeError
 from .corpus import UniqueIds, check_id, json_record
 from .files import read_lines
+
+MAX_TERM_CHARS = 255  # Lucene WhitespaceTokenizer's default maximum token length
+MAX_IMPACT = 10**8  # the largest impact Anserini was seen to index and find (1e9 crashes its indexer)
+_UNSAFE_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cs"}
+
+
+def unsafe_char(char: str) -> bool:
+    """Characters a term cannot hold as they are (Anserini splits on whitespace; ``%`` escapes)."""
+    return char == "%" or char.isspace() or unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 MAX_DOCUMENT_IMPACT = 2**31 - 1
 

@@ -39,7 +39,7 @@ from ..formats.files import (
     write_json,
 )
 from ..formats.vectors import read_vectors
-from ..plugin.pyserini_module import run_pyserini
+from ..runtime.pyserini_module import run_pyserini
 
 INDEX_INFO = "csplade_index.json"
 KINDS = {

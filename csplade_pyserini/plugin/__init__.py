@@ -1,6 +1,6 @@
-"""The Pyserini plug-in: encoder classes, Java discovery and the ``--encoder`` name resolution.
+"""The Pyserini plug-in: encoder classes, the patches of its start-up hook and the ``--encoder`` name resolution.
 
-Import-light on purpose: the start-up hook imports :mod:`.java` and :mod:`.patches` while Pyserini
+Import-light on purpose: the start-up hook imports :mod:`.patches` (and the Java runtime) while Pyserini
 loads; only :mod:`.encoders` pulls in torch and Pyserini.
 """
 

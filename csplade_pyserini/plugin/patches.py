@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from ..errors import CspladeError
 from ..logs import quiet_noisy_loggers
-from .java import jvm_options, use_java
+from ..runtime.java import jvm_options, use_java
 from .resolve import claims
 
 PLUGIN_KEY = "csplade"

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from ..errors import CspladeError
 from ..evaluate.trec_eval import trec_eval
 from ..formats.trec import read_run
-from ..plugin.pyserini_module import run_pyserini
+from ..runtime.pyserini_module import run_pyserini
 
 METHODS = ("rrf", "interpolation", "minmax")
 

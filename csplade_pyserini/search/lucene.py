@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from ..errors import CspladeError
-from ..plugin.pyserini_module import run_pyserini
+from ..runtime.pyserini_module import run_pyserini
 
 
 def search(

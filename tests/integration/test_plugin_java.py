@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from csplade_pyserini.plugin import java
-from csplade_pyserini.plugin.java import (
+from csplade_pyserini.runtime import java
+from csplade_pyserini.runtime.java import (
     VECTOR_MODULE,
     JavaNotFound,
     find_java,

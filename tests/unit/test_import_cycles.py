@@ -1,4 +1,6 @@
-"""No import cycles in ``csplade_pyserini``, at any depth.
+"""No import cycles in ``csplade_pyserini``, at any depth, and packages in layers: a module imports only
+from its own package or from a lower layer. The package's ``__init__`` (the public API, imported lazily) and
+``__main__`` stand above all.
 
 Every module is read with :mod:`ast` (nothing is imported): module-level imports and the ones inside
 functions and classes, relative ones resolved against the importing module. An import of a package counts
@@ -150,3 +152,62 @@ def test_no_import_cycles():
     graph, modules = import_graph()
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle:\n" + describe(cycle, graph, modules)
+
+
+# -- layers -------------------------------------------------------------------------------------------
+LAYERS = [
+    {"errors"},
+    {"logs", "options", "launch"},  # logging, the settings engine, multi-process launches
+    {"formats"},  # files: corpora, TREC, vectors, atomic writes
+    {"core"},  # the model core
+    {"loading"},  # names -> models
+    {"encode", "teach"},  # models -> vectors, training data
+    {"runtime"},  # Java and Pyserini's modules in a subprocess
+    {"index", "evaluate"},  # Anserini/Seismic indexes, trec_eval and reports
+    {"search", "train"},
+    {"plugin"},  # the Pyserini plug-in
+    {"bench"},
+    {"cli"},
+]
+RANK = {package: i for i, layer in enumerate(LAYERS) for package in layer}
+TOP = {PACKAGE, f"{PACKAGE}.__main__"}
+
+
+def package_of(module: str) -> str:
+    return module.split(".")[1]
+
+
+def violations(graph: dict[str, dict[str, int]], modules: dict[str, Path]) -> list[str]:
+    """Every import of a package from its own layer or a higher one, FILE:LINE first."""
+    found = []
+    for source, targets in sorted(graph.items()):
+        if source in TOP:
+            continue
+        for target, line in sorted(targets.items()):
+            if target in TOP:
+                found.append(f"{source} imports the package root ({target})")
+                continue
+            low, high = package_of(target), package_of(source)
+            if low != high and RANK[low] >= RANK[high]:
+                where = modules[source].relative_to(ROOT.parent)
+                found.append(f"{where}:{line}: {high} (layer {RANK[high]}) imports {target} "
+                             f"(layer {RANK[low]})")
+    return found
+
+
+def test_every_package_has_a_layer():
+    _, modules = import_graph()
+    packages = {package_of(m) for m in modules if m not in TOP}
+    assert packages == set(RANK), f"declare a layer for {sorted(packages - set(RANK))}"
+
+
+def test_imports_only_go_down_the_layers():
+    assert violations(*import_graph()) == []
+
+
+@pytest.mark.parametrize("low, high", [("formats", "core"), ("index", "plugin"), ("train", "search")])
+def test_an_upward_or_sideways_import_would_be_found(low, high):
+    graph, modules = import_graph()
+    source = next(m for m in sorted(modules) if m.startswith(f"{PACKAGE}.{low}."))
+    graph[source][f"{PACKAGE}.{high}"] = 1
+    assert any(f"{low} (layer" in v and f"imports {PACKAGE}.{high}" in v for v in violations(graph, modules))

@@ -2,13 +2,13 @@
 import pytest
 
 from csplade_pyserini.core.terms import (
-    MAX_TERM_CHARS,
     TermVocabulary,
     impact_vector,
     lucene_term,
     quantize,
     special_token_ids,
 )
+from csplade_pyserini.formats.vectors import MAX_TERM_CHARS
 from csplade_pyserini.loading.tiny import build_tokenizer
 
 JAVA_WHITESPACE = set(" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"

@@ -1,6 +1,6 @@
 """Run Pyserini's command-line modules (``python -m pyserini...``) in a subprocess with Java >= 21.
 
-The child gets ``JAVA_HOME``/``PATH`` from :func:`~csplade_pyserini.plugin.java.java_environment`,
+The child gets ``JAVA_HOME``/``PATH`` from :func:`~csplade_pyserini.runtime.java.java_environment`,
 so it works whether or not the start-up hook is enabled. Its output is passed through (unless
 ``quiet``) and returned for parsing. An interrupt (Ctrl-C, SIGTERM) stops the child before it propagates.
 """
