@@ -170,3 +170,13 @@ def test_the_gpu_check_runs_in_smoke_mode_on_the_cpu(tmp_path):
     assert set(methods) == {"bfloat16", *METHODS}
     assert all("not_run" in row or row["cosine_to_bf16"] > 0.9 for row in methods.values())
     assert "| method | docs/s |" in output.with_suffix(".md").read_text()
+
+
+def test_the_scale_probe_measures_a_real_training_step(tiny_dir):
+    from csplade_pyserini.cli.scale import measure
+
+    result = measure({"model": str(tiny_dir), "queries": 2, "negatives": 1, "query_length": 8, "doc_length": 16,
+                      "variant": "echo", "gradient_checkpointing": True, "lora_r": 4}, threads=1)
+    assert result["texts"] == 2 + 2 * 2 and result["doc_texts"] == 4
+    assert result["doc_tokens"] >= 2 * 16 - 2  # ECHO: the text twice
+    assert result["peak_bytes"] > 0 and result["seconds"] > 0 and result["lora_parameters"] > 0

@@ -83,3 +83,14 @@ def test_fewer_gpus_hold_more_of_the_batch(gpus):
     few = {p.name: memory(p.arch, p.step)["total"] for p in msmarco_phases(gpus)}
     eight = {p.name: memory(p.arch, p.step)["total"] for p in msmarco_phases(8)}
     assert all(few[name] > eight[name] for name in few if "train" in name)
+
+
+def test_csplade_scale_prints_the_plan(capsys):
+    from csplade_pyserini.cli import main
+
+    assert main(["scale", "--gpus", "8"]) == 0
+    table = capsys.readouterr().out
+    assert "| Llama-3.1-8B train echo | 68 x 486 |" in table and "**no**" not in table
+    assert main(["scale", "--gpus", "1"]) == 0
+    assert "| Llama-3.1-8B train bi | 544 x 243 |" in capsys.readouterr().out.split("**no**")[0]
+    assert main(["scale", "--utilisation", "0"]) == 2
