@@ -42,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     except (PermissionError, IsADirectoryError) as exc:  # a read-only output, a path in the way
         print(f"csplade {args.command}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        if exc.errno != errno.ENOSPC:
+    except OSError as exc:  # a full disk, a file-size limit, a read-only file system...
+        if exc.errno is None:
             raise
-        print(f"csplade {args.command}: error: {exc.filename or 'output'}: no space left on the device",
+        reason = "no space left on the device" if exc.errno == errno.ENOSPC else exc.strerror
+        print(f"csplade {args.command}: error: {exc.filename or 'writing the output'}: {reason}",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -38,14 +38,16 @@ def register(commands) -> None:
 def run(settings: EncodeQueriesSettings) -> int:
     from ..encode.queries import encode_topics
     from ..errors import CspladeError
-    from ..formats.files import check_output_file
+    from ..formats.files import check_not_input, check_output_file, exclusive
     from ..formats.trec import read_topics
 
     check_output_file(settings.output)
-    topics = read_topics(settings.topics)  # a bad topics file fails before the model loads
-    if not topics:
-        raise CspladeError(f"{settings.topics}: no topics")
-    count = encode_topics(settings.load(), topics, settings.output, settings.batch_size)
+    check_not_input(settings.output, topics=settings.topics)
+    with exclusive(settings.output):  # a second writer is refused at once
+        topics = read_topics(settings.topics)  # a bad topics file fails before the model loads
+        if not topics:
+            raise CspladeError(f"{settings.topics}: no topics")
+        count = encode_topics(settings.load(), topics, settings.output, settings.batch_size)
     print(f"{settings.output}: {count} queries", file=sys.stderr)
     print(settings.output)
     return 0

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import options
 from ..options import option
@@ -55,8 +56,6 @@ def register(commands) -> None:
 
 def saved_setting(name: str):
     """The fusion setting of a ``--tune`` output file or of a preset."""
-    from pathlib import Path
-
     from ..errors import CspladeError
     from ..loading.presets import find_preset
     from ..search.fusion import Fusion
@@ -72,12 +71,18 @@ def saved_setting(name: str):
 
 
 def run(settings: FuseSettings) -> int:
-    from pathlib import Path
+    from ..formats.files import check_not_input, check_output_file, exclusive
 
+    output = check_output_file(settings.output)
+    check_not_input(output, runs=settings.runs, qrels=settings.qrels)
+    with exclusive(output):  # the run and its .json setting: one writer
+        return _fuse(settings, output)
+
+
+def _fuse(settings: FuseSettings, output: Path) -> int:
     from ..formats.files import write_json
     from ..search.fusion import Fusion, fuse, grid, tune
 
-    output = Path(settings.output)
     if settings.tune:
         results = tune(settings.runs, settings.qrels, output.with_name(f".{output.name}.grid"),
                        grid(settings.grid_rrf_ks, settings.grid_alphas))

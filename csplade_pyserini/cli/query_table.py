@@ -8,7 +8,6 @@ corpus, tokenized as the encoder's documents are. Use it with ``--query-table`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from .. import options
 from ..options import option
@@ -35,11 +34,19 @@ def register(commands) -> None:
 def run(settings: QueryTableSettings) -> int:
     from ..core.query_table import QueryTable, idf_weights
     from ..formats.corpus import read_corpus
+    from ..formats.files import check_output_directory, exclusive
 
-    model = settings.load()
-    texts = (document.text for document in read_corpus(settings.corpus))
-    table = QueryTable(idf_weights(model.tokenizer, model.config, texts, len(model.vocabulary)))
-    output = Path(settings.output)
-    output.mkdir(parents=True, exist_ok=True)
-    print(table.save(output))
+    output = check_output_directory(settings.output)
+    with exclusive(output):
+        model = settings.load()
+        texts = (document.text for document in read_corpus(settings.corpus))
+        table = QueryTable(idf_weights(model.tokenizer, model.config, texts, len(model.vocabulary)))
+        created = not output.exists()
+        output.mkdir(parents=True, exist_ok=True)
+        try:
+            print(table.save(output))
+        except BaseException:
+            if created and not any(output.iterdir()):
+                output.rmdir()  # leave nothing that looks like a table directory
+            raise
     return 0

@@ -43,25 +43,28 @@ def register(commands) -> None:
 
 
 def run(settings: SearchSettings) -> int:
-    from ..formats.files import check_output_file
+    from ..formats.files import check_not_input, check_output_file, exclusive
     from ..formats.trec import read_topics
 
     check_output_file(settings.output)
+    check_not_input(settings.output, topics=settings.topics)
     topics = read_topics(settings.topics)
     if not topics:
         raise CspladeError(f"{settings.topics}: no topics")
-    if settings.engine == "lucene":
-        from ..search.lucene import search
+    with exclusive(settings.output):
+        if settings.engine == "lucene":
+            from ..search.lucene import search
 
-        search(settings.index, settings.topics, settings.output, encoder=settings.encoder, hits=settings.hits)
-    else:
-        from ..plugin.encoders import CspladeQueryEncoder
-        from ..search.seismic import SeismicSearcher, write_run
+            search(settings.index, settings.topics, settings.output, encoder=settings.encoder,
+                   hits=settings.hits)
+        else:
+            from ..plugin.encoders import CspladeQueryEncoder
+            from ..search.seismic import SeismicSearcher, write_run
 
-        searcher = SeismicSearcher(settings.index)  # a missing or broken index fails before the encoder loads
-        encoder = CspladeQueryEncoder(settings.encoder)
-        write_run(searcher, {qid: encoder.encode(text) for qid, text in topics.items()}, settings.output,
-                  settings.hits, settings.query_cut, settings.heap_factor)
+            searcher = SeismicSearcher(settings.index)  # a missing or broken index fails before the encoder
+            encoder = CspladeQueryEncoder(settings.encoder)
+            write_run(searcher, {qid: encoder.encode(text) for qid, text in topics.items()}, settings.output,
+                      settings.hits, settings.query_cut, settings.heap_factor)
     print(f"{settings.output}: {len(topics)} queries", file=sys.stderr)
     print(settings.output)
     return 0

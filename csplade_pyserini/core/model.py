@@ -13,6 +13,7 @@ from typing import Iterator, Sequence
 import torch
 
 from ..errors import CspladeError
+from ..formats.corpus import is_blank
 from .attention import bidirectional, bidirectional_attention_mask, check_bidirectional
 from .config import SIDES, CspladeConfig
 from .inputs import EncoderInputs, InputBuilder
@@ -45,6 +46,7 @@ class CspladeModel(torch.nn.Module):
         self.inputs = InputBuilder(tokenizer, config)
         for side in SIDES:
             _check_room(self.inputs, side)
+            _check_positions(config, side, getattr(lm.config, "max_position_embeddings", None))
         if config.variant == "bi":
             check_bidirectional(lm)
         self._softcap = getattr(lm.config, "final_logit_softcapping", None)
@@ -102,9 +104,15 @@ class CspladeModel(torch.nn.Module):
         return self.side_weights(self.tokenize(texts, side), side)
 
     def encode(self, texts: Sequence[str], side: str, batch_size: int = 16) -> list[SparseVector]:
-        """Sparse vectors (top-k / threshold pruned as configured for ``side``), in input order."""
+        """Sparse vectors (top-k / threshold pruned as configured for ``side``), in input order. A blank
+        text (whitespace or invisible format characters only) has no words: its vector is empty, not the
+        vector of its prefix alone."""
         results: list[SparseVector | None] = [None] * len(texts)
-        for indices in _length_sorted_batches(texts, batch_size):
+        words = [i for i, text in enumerate(texts) if not is_blank(text)]
+        for i in set(range(len(texts))) - set(words):
+            results[i] = ([], [])
+        for batch in _length_sorted_batches([texts[i] for i in words], batch_size):
+            indices = [words[j] for j in batch]
             weights = self.weights([texts[i] for i in indices], side)
             for i, vector in zip(indices, sparsify(weights, self.config.top_k(side),
                                                    self.config.threshold(side))):
@@ -137,6 +145,17 @@ def _check_room(inputs: InputBuilder, side: str) -> None:
         raise CspladeError(f"{name} {inputs.config.max_length(side)} leaves no room for text after the "
                            f"{side} prefix {inputs.config.prefix(side)!r} and special tokens; raise "
                            f"--{name.replace('_', '-')} (or '{name}' in csplade_config.json)")
+
+
+def _check_positions(config: CspladeConfig, side: str, positions: int | None) -> None:
+    """One line when a side's longest input (ECHO: the text twice) exceeds the LM's positions."""
+    echo = config.variant_for(side) == "echo"
+    longest = config.max_length(side) * (2 if echo else 1)
+    if positions and longest > positions:
+        name = f"{side}_max_length"
+        raise CspladeError(f"{name} {config.max_length(side)}{' (twice: echo)' if echo else ''} exceeds the "
+                           f"model's {positions} positions (max_position_embeddings); lower "
+                           f"--{name.replace('_', '-')}")
 
 
 def _length_sorted_batches(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:

@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import torch
 
 from ..errors import CspladeError
+from ..formats.files import partial_file
 from .config import CspladeConfig
 from .inputs import EncoderInputs, InputBuilder
 from .sparse import sparsify
@@ -47,10 +48,14 @@ class QueryTable(torch.nn.Module):
         from safetensors.torch import save_file
 
         path = Path(directory) / TABLE_FILE
-        staging = path.with_name(f".tmp.{path.name}")
-        save_file({TABLE_KEY: self.weight.detach().float().cpu().contiguous()}, str(staging))
-        staging.chmod(0o644)  # readable like the other files of a model directory
-        staging.replace(path)
+        staging = partial_file(path)
+        try:
+            save_file({TABLE_KEY: self.weight.detach().float().cpu().contiguous()}, str(staging))
+            staging.replace(path)
+        except Exception as exc:  # safetensors' own error type for a full disk or a write error
+            raise CspladeError(f"{path}: could not be written ({str(exc).splitlines()[0][:200]})") from None
+        finally:
+            staging.unlink(missing_ok=True)
         return path
 
     @classmethod

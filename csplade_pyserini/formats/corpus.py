@@ -7,6 +7,7 @@ whitespace (a TAB breaks every TREC run line), are neither strings nor integers,
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -31,7 +32,7 @@ def check_id(value: Any, where: str, what: str = "document") -> str:
     """A document or query id as a string: a non-empty string or integer without whitespace."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise CspladeError(f"{where}: {what} id {value!r} is not a string or an integer")
-    text = str(value)
+    text = unicode_text(str(value), where, f"{what} id")
     if not text:
         raise CspladeError(f"{where}: empty {what} id")
     if any(char.isspace() for char in text):
@@ -81,7 +82,7 @@ def document_text(record: dict, where: str, text_fields: tuple[str, ...] | None 
         value = record["contents"]
         if not isinstance(value, str):
             raise CspladeError(f"{where}: field 'contents' is not a string")
-        return value
+        return unicode_text(value, where, "contents")
     fields = text_fields or TEXT_FIELDS
     if not any(f in record for f in fields):
         expected = fields if text_fields else ("contents", *fields)
@@ -94,8 +95,23 @@ def document_text(record: dict, where: str, text_fields: tuple[str, ...] | None 
         if not isinstance(value, str):
             raise CspladeError(f"{where}: field {name!r} is not a string")
         if value:
-            parts.append(value)
+            parts.append(unicode_text(value, where, name))
     return " ".join(parts)
+
+
+def is_blank(text: str) -> bool:
+    """Nothing but whitespace and invisible format characters (zero-width spaces and joiners, BOMs)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+
+
+def unicode_text(value: str, where: str, field: str) -> str:
+    """``value`` unless it holds a lone surrogate (JSON allows ``"\\ud800"``; no tokenizer or UTF-8 file does)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CspladeError(f"{where}: field {field!r} is not valid Unicode (a lone surrogate "
+                           f"{exc.object[exc.start:exc.end]!r} at character {exc.start})") from None
+    return value
 
 
 def read_corpus(path: str | Path, id_field: str | None = None,

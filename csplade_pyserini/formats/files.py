@@ -1,7 +1,8 @@
 """Opening text files (plain or ``.gz``) and writing files and directories atomically: the one home of both.
 
 Every output that other steps (or a resumed run) trust appears under its final name only when it is
-complete: :class:`atomic_text` writes a file under ``.tmp.<name>`` and renames it on success;
+complete: :class:`atomic_text` writes a file under a unique hidden name beside it (:func:`partial_file`,
+so two writers never share a temporary) and renames it on success;
 :class:`atomic_directory` does the same for a directory (a unique hidden name beside it);
 :func:`write_text` is the one-call form. A failure (or Ctrl-C) removes the temporary and leaves any
 previous version alone. :func:`check_output_file` / :func:`check_output_directory` refuse, in one line,
@@ -14,11 +15,12 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterator, Sequence, TextIO
 
 from ..errors import CspladeError
 
@@ -31,29 +33,34 @@ def open_text(path: str | Path, mode: str = "wt") -> TextIO:
     return open(path, mode.replace("t", ""), encoding="utf-8")
 
 
+LINE_END = re.compile(r"(?<=\r)(?!\n)")  # after a CR that no LF follows: a line of its own
+
+
 def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """(line number, line) of a plain or ``.gz`` UTF-8 text file; bad bytes or a truncated ``.gz`` are
     one-line errors naming the file, the line and (for bad UTF-8) the byte offset. Every reader of the
-    package reads through here: a UTF-8 byte-order mark is dropped and a CRLF line ending reads as LF, so
-    a file saved by a Windows editor reads like any other (never an id ``\ufeffq1``)."""
+    package reads through here: a UTF-8 byte-order mark is dropped and CRLF or a lone CR (old Mac files)
+    ends a line like LF, so a file saved by any editor reads alike (never an id ``\ufeffq1``)."""
     path = Path(path)
     number = 0
     offset = 0
     with open_binary(path) as handle:
         try:
-            for number, raw in enumerate(handle, 1):
+            for raw in handle:
                 try:
-                    line = raw.decode("utf-8")
+                    text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     kind = "uncompressed " if path.name.endswith(".gz") else ""
-                    raise CspladeError(f"{path}:{number}: not UTF-8 (byte offset {offset + exc.start} of the "
+                    raise CspladeError(f"{path}:{number + 1}: not UTF-8 (byte offset {offset + exc.start} of the "
                                        f"{kind}file)") from None
                 offset += len(raw)
-                if number == 1 and line.startswith("\ufeff"):
-                    line = line[1:]
-                if line.endswith("\r\n"):
-                    line = line[:-2] + "\n"
-                yield number, line
+                if number == 0 and text.startswith("\ufeff"):
+                    text = text[1:]
+                for line in LINE_END.split(text):
+                    if line:
+                        number += 1
+                        yield number, line[:-2] + "\n" if line.endswith("\r\n") else \
+                            line[:-1] + "\n" if line.endswith("\r") else line
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise CspladeError(f"{path}:{number + 1}: the gzip stream is damaged or truncated "
                                f"({exc})") from None
@@ -65,23 +72,35 @@ def open_binary(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
+def partial_file(path: str | Path) -> Path:
+    """A new, empty, uniquely named hidden file beside ``path`` (readable like any output, keeping a ``.gz``
+    suffix), for a writer to fill and then rename onto ``path``; the caller removes it on failure."""
+    path = Path(path)
+    check_output_file(path).parent.mkdir(parents=True, exist_ok=True)
+    suffix = ".gz" if path.name.endswith(".gz") else ""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
+    os.close(handle)
+    os.chmod(name, 0o644)
+    return Path(name)
+
+
 class atomic_text:
-    """Write a text file under a temporary name; rename onto ``path`` only on success."""
+    """Write a text file under a unique temporary name; rename onto ``path`` only on success."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".tmp.{self.path.name}")  # keeps a .gz suffix
 
     def __enter__(self) -> TextIO:
-        check_output_file(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = partial_file(self.path)
         self.handle = open_text(self.tmp, "wt")
         return self.handle
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.handle.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
+        try:
+            self.handle.close()  # a full disk may fail here first
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+        finally:
             self.tmp.unlink(missing_ok=True)
 
 
@@ -193,6 +212,16 @@ def check_output_file(path: str | Path) -> Path:
         raise CspladeError(f"{path}: is a directory, expected a file name")
     _check_parents(path)
     return path
+
+
+def check_not_input(output: str | Path, **inputs: str | Path | Sequence[str | Path] | None) -> None:
+    """One line if ``output`` is one of the named inputs (``--output a.trec --runs a.trec b.trec``)."""
+    target = Path(output).resolve()
+    for name, value in inputs.items():
+        for item in [value] if isinstance(value, (str, Path)) else value or []:
+            if Path(item).resolve() == target:
+                raise CspladeError(f"{output}: is also the input --{name.replace('_', '-')}; write the output "
+                                   "elsewhere")
 
 
 def _check_parents(path: Path) -> None:

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 from ..errors import CspladeError
-from .corpus import UniqueIds, check_id, document_text, json_record
+from .corpus import UniqueIds, check_id, document_text, is_blank, json_record
 from .files import atomic_text, read_lines
 
 Run = dict[str, list[tuple[str, float]]]
@@ -32,10 +32,12 @@ def read_topics(path: str | Path) -> dict[str, str]:
             text = document_text(record, where, ("query",) if "query" in record else ("text",))
         else:
             raw, sep, text = line.rstrip("\n").partition("\t")
-            if not sep:
-                raise CspladeError(f"{where}: expected 'qid<TAB>text'")
+            if not sep or "\t" in text:
+                found = f", got {line.count(chr(9)) + 1} tab-separated fields (Pyserini would search only the " \
+                        "second)" if sep else ""
+                raise CspladeError(f"{where}: expected 'qid<TAB>text'{found}")
             qid = check_id(raw, where, "query")
-        if not text.strip():  # an empty query would be an empty vector, and Pyserini fails on it
+        if is_blank(text):  # an empty query would be an empty vector, and Pyserini fails on it
             raise CspladeError(f"{where}: query {qid!r} has no text")
         seen.add(qid, where)
         topics[qid] = text
@@ -76,6 +78,7 @@ def write_qrels(qrels: dict[str, dict[str, int]], path: str | Path) -> None:
 def read_run(path: str | Path) -> Run:
     """TREC run ``qid Q0 docid rank score tag`` -> {qid: [(docid, score), ...]} best first."""
     run: Run = {}
+    listed: set[tuple[str, str]] = set()
     for number, line in read_lines(path):
         parts = line.split()
         if not parts:
@@ -91,6 +94,9 @@ def read_run(path: str | Path) -> Run:
             raise CspladeError(f"{where}: score {parts[4]!r} is not a finite number")
         if not parts[3].lstrip("-").isdigit():
             raise CspladeError(f"{where}: rank {parts[3]!r} is not an integer")
+        if (parts[0], parts[2]) in listed:
+            raise CspladeError(f"{where}: document {parts[2]!r} is listed twice for query {parts[0]!r}")
+        listed.add((parts[0], parts[2]))
         run.setdefault(parts[0], []).append((parts[2], score))
     if not run:
         raise CspladeError(f"{path}: no run lines in this file")

@@ -11,7 +11,7 @@ import lzma
 from pathlib import Path
 
 from ..errors import CspladeError
-from ..formats.files import atomic_directory
+from ..formats.files import atomic_directory, partial_file
 from .base_models import cache_root
 
 WEIGHTS = "adapter_model.safetensors"
@@ -25,9 +25,12 @@ def pack(directory: str | Path) -> Path:
     source, target = directory / WEIGHTS, directory / PACKED
     if not source.is_file():
         raise CspladeError(f"{source}: no such file")
-    staging = target.with_name(f".tmp.{target.name}")
-    staging.write_bytes(lzma.compress(source.read_bytes(), preset=9))
-    staging.replace(target)
+    staging = partial_file(target)
+    try:
+        staging.write_bytes(lzma.compress(source.read_bytes(), preset=9))
+        staging.replace(target)
+    finally:
+        staging.unlink(missing_ok=True)
     source.unlink()
     return target
 

@@ -52,12 +52,12 @@ def build_lm(arch: str, vocab_size: int, attn_implementation: str = "sdpa", seed
     torch.manual_seed(seed)
     common = dict(vocab_size=vocab_size)
     if arch == "gpt2":
-        config = tf.GPT2Config(n_embd=hidden, n_layer=2, n_head=2, n_positions=256, bos_token_id=1, eos_token_id=2,
+        config = tf.GPT2Config(n_embd=hidden, n_layer=2, n_head=2, n_positions=1024, bos_token_id=1, eos_token_id=2,
                                **common)
     else:
         cls = {"llama": tf.LlamaConfig, "mistral": tf.MistralConfig, "qwen2": tf.Qwen2Config}[arch]
         config = cls(hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2, num_attention_heads=4,
-                     num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=False, **common)
+                     num_key_value_heads=2, max_position_embeddings=1024, tie_word_embeddings=False, **common)
     config._attn_implementation = attn_implementation
     model = tf.AutoModelForCausalLM.from_config(config, attn_implementation=attn_implementation)
     with torch.no_grad():  # spread the logits so that many are positive

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 from ..errors import CspladeError
 from ..evaluate.trec_eval import trec_eval
+from ..formats.files import partial_file
 from ..formats.trec import read_run
 from ..runtime.pyserini_module import run_pyserini
 
@@ -58,8 +59,7 @@ def fuse(runs: Sequence[str | Path], output: str | Path, fusion: Fusion, depth: 
     for run in runs:
         read_run(run)  # FILE:LINE errors before Pyserini reads the file
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".tmp.{output.name}")
+    partial = partial_file(output)
     with tempfile.TemporaryDirectory(prefix=".fusion-", dir=output.parent) as scratch:
         inputs = [Path(r) for r in runs]
         if fusion.method == "minmax":

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from ..errors import CspladeError
+from ..formats.files import partial_file
 from ..runtime.pyserini_module import run_pyserini
 
 
@@ -27,8 +28,7 @@ def search(
 ) -> Path:
     """Write a TREC run for ``topics`` (BM25 without ``encoder``, impact search with one); atomic."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".tmp.{output.name}")
+    partial = partial_file(output)
     args: list[object] = ["--index", index, "--topics", topics, "--output", partial, "--hits", hits,
                           "--threads", threads, "--batch-size", batch_size or max(threads, 1) * 8]
     if encoder is None:
@@ -41,8 +41,8 @@ def search(
         args.append("--remove-query")
     try:
         run_pyserini("pyserini.search.lucene", args, quiet=quiet)
-        if not partial.is_file():
-            raise CspladeError(f"pyserini.search.lucene wrote no run file for {topics}")
+        if not partial.stat().st_size:
+            raise CspladeError(f"pyserini.search.lucene wrote no run for {topics}")
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from .loop import Trainer, make_accelerator
 from .losses import adaptation_loss, mask_for_mntp, next_token_targets, sparsity
 from .modeling import TrainableModel, build_for
 from .packing import SequenceStream, iter_texts
-from .runs import Run, prepare_output_dir
+from .runs import Run, lock_output_dir, prepare_output_dir
 
 
 class AdaptationObjective(torch.nn.Module):
@@ -106,19 +106,22 @@ class AdaptationTask:
 def setup_adaptation(config: AdaptConfig) -> Run:
     """Accelerator, output directory, model, text stream and trainer of an adaptation run."""
     accelerator = make_accelerator(config)
-    output_dir = prepare_output_dir(config, accelerator)
-    trainable = build_for(config, accelerator.device)
-    stream = SequenceStream(config.corpus, trainable.model.tokenizer, config.seq_length, config.pack,
-                            config.max_docs, accelerator.process_index, accelerator.num_processes)
-    probe = (list(islice(iter_texts(config.corpus, config.max_docs), config.probe_docs))
-             if config.probe_every else [])
-    task = AdaptationTask(config, trainable, stream, probe, accelerator.device)
-    trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), config.steps)
-    return Run(config, accelerator, trainable, trainer, output_dir)
+    with lock_output_dir(config, accelerator) as lock:  # released if setting up fails
+        output_dir = prepare_output_dir(config, accelerator)
+        trainable = build_for(config, accelerator.device)
+        stream = SequenceStream(config.corpus, trainable.model.tokenizer, config.seq_length, config.pack,
+                                config.max_docs, accelerator.process_index, accelerator.num_processes)
+        probe = (list(islice(iter_texts(config.corpus, config.max_docs), config.probe_docs))
+                 if config.probe_every else [])
+        task = AdaptationTask(config, trainable, stream, probe, accelerator.device)
+        trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), config.steps)
+        lock = lock.pop_all()  # held by the run from here
+    return Run(config, accelerator, trainable, trainer, output_dir, lock)
 
 
 def run_adaptation(config: AdaptConfig) -> Path:
     """Train, checkpoint, then export ``final/`` (merged) and ``adapter/``; returns ``final/``."""
     run = setup_adaptation(config)
-    run.train()
-    return run.export()
+    with run.lock:
+        run.train()
+        return run.export()

@@ -29,7 +29,7 @@ from .examples import Batch, ContrastiveBatches, TrainingData, load_training_dat
 from .loop import Trainer, make_accelerator, total_steps_for
 from .losses import flops, flops_weight, info_nce, keep_top_k, l1, sparsity
 from .modeling import TrainableModel, build_for
-from .runs import Run, prepare_output_dir
+from .runs import Run, lock_output_dir, prepare_output_dir
 
 
 class ContrastiveObjective(torch.nn.Module):
@@ -148,25 +148,28 @@ class ContrastiveTask:
 def setup_contrastive(config: TrainConfig, data: TrainingData | None = None) -> Run:
     """Accelerator, output directory, data (reported), model and trainer of a contrastive run."""
     accelerator = make_accelerator(config)
-    output_dir = prepare_output_dir(config, accelerator)
-    data = data or load_training_data(config)
-    for line in data.report.lines():
-        accelerator.print(f"data: {line}")
-    if accelerator.is_main_process:
-        data.report.save(output_dir)
-    trainable = build_for(config, accelerator.device)
-    batches = ContrastiveBatches(data, config.batch_size, config.negatives, config.seed,
-                                 accelerator.process_index, accelerator.num_processes)
-    total = total_steps_for(config.steps, config.epochs, len(data.examples),
-                            batches.queries_per_batch * config.grad_accumulation)
-    dev = DevSet.read(config.dev_topics, config.dev_qrels, config.dev_corpus) if config.dev_topics else None
-    task = ContrastiveTask(config, trainable, batches, accelerator, total, dev)
-    trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), total)
-    return Run(config, accelerator, trainable, trainer, output_dir)
+    with lock_output_dir(config, accelerator) as lock:  # released if setting up fails
+        output_dir = prepare_output_dir(config, accelerator)
+        data = data or load_training_data(config)
+        for line in data.report.lines():
+            accelerator.print(f"data: {line}")
+        if accelerator.is_main_process:
+            data.report.save(output_dir)
+        trainable = build_for(config, accelerator.device)
+        batches = ContrastiveBatches(data, config.batch_size, config.negatives, config.seed,
+                                     accelerator.process_index, accelerator.num_processes)
+        total = total_steps_for(config.steps, config.epochs, len(data.examples),
+                                batches.queries_per_batch * config.grad_accumulation)
+        dev = DevSet.read(config.dev_topics, config.dev_qrels, config.dev_corpus) if config.dev_topics else None
+        task = ContrastiveTask(config, trainable, batches, accelerator, total, dev)
+        trainer = Trainer(config, task, accelerator, trainable.trainable_parameters(), total)
+        lock = lock.pop_all()  # held by the run from here
+    return Run(config, accelerator, trainable, trainer, output_dir, lock)
 
 
 def run_contrastive(config: TrainConfig) -> Path:
     """Train, checkpoint, then export ``final/`` (merged) and ``adapter/``; returns ``final/``."""
     run = setup_contrastive(config)
-    run.train()
-    return run.export()
+    with run.lock:
+        run.train()
+        return run.export()

@@ -147,16 +147,22 @@ class Trainer:
         if accelerator.is_main_process and staging.exists():
             shutil.rmtree(staging)
         accelerator.wait_for_everyone()
-        accelerator.save_state(str(staging))
-        if self._data_state is not None:
-            state_file = staging / f"data_state_{accelerator.process_index}.json"
-            state_file.write_text(json.dumps(self._data_state))
-        accelerator.wait_for_everyone()
+        try:
+            accelerator.save_state(str(staging))
+            if self._data_state is not None:
+                write_json(staging / f"data_state_{accelerator.process_index}.json", self._data_state)
+            accelerator.wait_for_everyone()
+            if accelerator.is_main_process:
+                self.task.save_model(staging)
+                self.config.save(staging)
+                write_json(staging / STATE_FILE, {"step": self.step, "total_steps": self.total_steps,
+                                                  "processes": accelerator.num_processes})
+        except (OSError, RuntimeError) as exc:  # torch reports a full disk as a RuntimeError
+            shutil.rmtree(staging, ignore_errors=True)
+            reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
+            raise CspladeError(f"{staging}: the checkpoint of step {self.step} could not be written "
+                               f"({reason}); the last complete one is kept") from None
         if accelerator.is_main_process:
-            self.task.save_model(staging)
-            self.config.save(staging)
-            write_json(staging / STATE_FILE, {"step": self.step, "total_steps": self.total_steps,
-                                              "processes": accelerator.num_processes})
             if final.exists():
                 shutil.rmtree(final)
             staging.rename(final)

@@ -1,6 +1,7 @@
 """A training run: its output directory (never overwritten, checked on resume), trainer and exports."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..core.config import CONFIG_NAME
 from ..errors import CspladeError
-from ..formats.files import check_replaceable, write_json
+from ..formats.files import check_replaceable, exclusive, write_json
 from .config import LoopConfig, check_resumable, load_saved_config
 from .export import export
 from .loop import Trainer, checkpoints
@@ -66,15 +67,25 @@ def prepare_output_dir(config: LoopConfig, accelerator) -> Path:
     return output_dir
 
 
+def lock_output_dir(config: LoopConfig, accelerator) -> contextlib.ExitStack:
+    """The main process's lock on ``output_dir`` for the whole run: a second run into it is refused at once
+    (the lock goes with the process)."""
+    lock = contextlib.ExitStack()
+    if accelerator.is_main_process:
+        lock.enter_context(exclusive(config.output_dir, "a training run"))
+    return lock
+
+
 @dataclass
 class Run:
-    """Everything a phase set up; ``train()`` then ``export()``."""
+    """Everything a phase set up; ``train()`` then ``export()`` (under ``lock``, the output's)."""
 
     config: LoopConfig
     accelerator: Any
     trainable: TrainableModel
     trainer: Trainer
     output_dir: Path
+    lock: contextlib.ExitStack
 
     def train(self) -> int:
         """Resume if asked, train to the last step; returns the step reached."""

@@ -579,6 +579,67 @@ def _(tmp, b):
     return Case(["fuse", "--runs", good, bad, "--output", tmp / "fused.trec"], "b.trec:1: score 'nan?'")
 
 
+# -- the second probe's cases: text that is not text, outputs that are inputs, lengths past the model ---------
+@case("text: a lone surrogate in a corpus field")
+def _(tmp, b):
+    corpus = jsonl(tmp / "c.jsonl", [DOCS[0], '{"id": "d2", "contents": "bad \\ud800 text"}'])
+    return Case(encode(b, corpus, tmp / "out"), "c.jsonl:2: field 'contents' is not valid Unicode")
+
+
+@case("text: a lone surrogate in a query id")
+def _(tmp, b):
+    topics = jsonl(tmp / "topics.jsonl", ['{"id": "q\\udfff", "text": "lazy dog"}'])
+    return Case(["encode-queries", "--encoder", b.tiny, "--topics", topics, "--output", tmp / "q.jsonl"],
+                "topics.jsonl:1: field 'query id' is not valid Unicode")
+
+
+@case("text: a topic line with a third tab-separated field")
+def _(tmp, b):
+    topics = tmp / "topics.tsv"
+    topics.write_text("q1\tlazy dog\nq2\tlazy\tdog\n")
+    return Case(["encode-queries", "--encoder", b.tiny, "--topics", topics, "--output", tmp / "q.jsonl"],
+                "topics.tsv:2: expected 'qid<TAB>text', got 3 tab-separated fields")
+
+
+@case("text: a query of zero-width spaces")
+def _(tmp, b):
+    topics = tmp / "topics.tsv"
+    topics.write_text("q1\tlazy dog\nq2\t\u200b\u200b\n")
+    return Case(["encode-queries", "--encoder", b.tiny, "--topics", topics, "--output", tmp / "q.jsonl"],
+                "topics.tsv:2: query 'q2' has no text")
+
+
+@case("files: encode-queries writing over its topics")
+def _(tmp, b):
+    topics = tmp / "topics.tsv"
+    topics.write_text("q1\tlazy dog\n")
+    return Case(["encode-queries", "--encoder", b.tiny, "--topics", topics, "--output", topics],
+                "is also the input --topics")
+
+
+@case("files: fuse writing over one of its runs")
+def _(tmp, b):
+    first, second = tmp / "a.trec", tmp / "b.trec"
+    first.write_text("q1 Q0 d1 1 2.5 a\n")
+    second.write_text("q1 Q0 d2 1 1.5 b\n")
+    return Case(["fuse", "--runs", first, second, "--output", first], "a.trec: is also the input --runs")
+
+
+@case("option: --doc-max-length past the model's positions")
+def _(tmp, b):
+    return Case(encode(b, b.corpus, tmp / "out", "--doc-max-length", 100000),
+                "doc_max_length 100000 exceeds the model's 1024 positions")
+
+
+@case("runs: fuse, a document listed twice for one query")
+def _(tmp, b):
+    good, bad = tmp / "a.trec", tmp / "b.trec"
+    good.write_text("q1 Q0 d1 1 2.5 a\n")
+    bad.write_text("q1 Q0 d1 1 2.5 b\nq1 Q0 d2 2 2.0 b\nq1 Q0 d1 3 1.5 b\n")
+    return Case(["fuse", "--runs", good, bad, "--output", tmp / "fused.trec"],
+                "b.trec:3: document 'd1' is listed twice for query 'q1'")
+
+
 @pytest.mark.parametrize("name", list(CATALOGUE.cases))
 def test_a_bad_input_is_one_line_and_leaves_nothing_finished(name, bench, tmp_path):
     made = CATALOGUE.cases[name](tmp_path, bench)
@@ -601,6 +662,57 @@ def test_the_catalogue_covers_every_class():
     classes = {name.split(":")[0] for name in CATALOGUE.cases}
     assert classes == {"export", "empty", "option", "ids", "text", "impacts", "files", "merge", "runs"}
     assert len(CATALOGUE.cases) >= 40
+
+
+@pytest.mark.parametrize("command", ["encode-queries", "fuse", "query-table", "train"])
+def test_a_second_writer_of_an_output_is_refused_at_once(command, bench, tmp_path):
+    from csplade_pyserini.formats.files import exclusive
+
+    topics, run = tmp_path / "topics.tsv", tmp_path / "a.trec"
+    topics.write_text("q1\tlazy dog\n")
+    run.write_text("q1 Q0 d1 1 2.5 a\n")
+    output, what = tmp_path / "out", ""
+    args = {"encode-queries": ["--encoder", bench.tiny, "--topics", topics, "--output", output],
+            "fuse": ["--runs", run, run, "--output", output],
+            "query-table": ["--encoder", bench.tiny, "--corpus", bench.corpus, "--output", output],
+            "train": ["--model", bench.tiny, "--triples", tmp_path / "t.tsv", "--output-dir", output,
+                      "--steps", "1", "--cpu"]}[command]
+    if command == "train":
+        (tmp_path / "t.tsv").write_text("lazy dog\tthe lazy dog sleeps\tproteins\n")
+        what = "a training run"
+    with exclusive(output, what):  # another process (this one) is writing it
+        result = csplade(command, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "another csplade process is writing" in result.stderr.strip().splitlines()[-1]
+    assert not output.exists() or not any(output.iterdir())
+
+
+@pytest.mark.parametrize("command", ["encode", "train"])
+def test_a_write_that_fails_is_one_line_and_leaves_nothing_finished(command, bench, tmp_path):
+    """A file-size limit (what a full disk does to a write: the write fails) mid-output."""
+    import resource
+
+    out = tmp_path / "out"
+    if command == "encode":
+        args = encode(bench, bench.corpus, out)
+        limit = 2 * 1024
+    else:
+        (tmp_path / "t.tsv").write_text("lazy dog\tthe lazy dog sleeps\tproteins regulate\n" * 4)
+        args = ["train", "--model", bench.tiny, "--triples", tmp_path / "t.tsv", "--output-dir", out,
+                "--steps", "2", "--save-every", "1", "--cpu", "--lora-r", "4", "--batch-size", "2",
+                "--negatives", "1"]
+        limit = 40 * 1024
+    result = subprocess.run([sys.executable, "-m", "csplade_pyserini", *map(str, args)], capture_output=True,
+                            text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert "File too large" in last or "could not be written" in last, last
+    if command == "encode":
+        assert not (out / "vectors").exists() or not any((out / "vectors").iterdir())  # nothing finished
+    else:
+        assert not list(out.glob("checkpoint-*")) and not list(out.glob(".checkpoint-*"))
+        assert not (out / "final").exists()
 
 
 # -- what is not a one-line error: --force, portability, the index's encoder, interrupts ---------------------

@@ -101,3 +101,14 @@ def test_saved_encoder_reloads_as_itself(tmp_path, tokenizer, variant):
     assert again.config == model.config
     assert again.encode_impacts(TEXTS, "doc") == model.encode_impacts(TEXTS, "doc")
     assert again.encode_impacts(TEXTS, "query") == model.encode_impacts(TEXTS, "query")
+
+
+def test_a_blank_text_has_an_empty_vector_and_the_others_keep_theirs(tokenizer):
+    model = _model(tokenizer, doc_prefix="passage: ")
+    blank = ["   ", "\u200b\u2060 \ufeff", ""]
+    vectors = model.encode([TEXTS[0], *blank, TEXTS[1]], "doc")
+    assert vectors[1:4] == [([], []), ([], []), ([], [])]  # not the vector of "passage: " alone
+    for got, text in ((vectors[0], TEXTS[0]), (vectors[4], TEXTS[1])):
+        alone = model.encode([text], "doc")[0]
+        assert got[0][:10] == alone[0][:10] and got[1] == pytest.approx(alone[1], abs=1e-4)
+    assert model.encode(["passage"], "doc")[0][0]  # a word is not blank

@@ -1,4 +1,4 @@
-"""Every reader goes through one layer: a UTF-8 byte-order mark and CRLF endings read like plain files."""
+"""Every reader goes through one layer: a UTF-8 byte-order mark and CRLF or CR endings read like plain files."""
 import pytest
 
 from csplade_pyserini.errors import CspladeError
@@ -46,3 +46,17 @@ def test_an_id_lucene_cannot_store_is_refused_where_it_enters(tmp_path):
     corpus.write_text('{"id": "%s", "contents": "x"}\n' % ("d" * 40_000))
     with pytest.raises(CspladeError, match="corpus.jsonl:1: document id of 40000 bytes"):
         list(read_corpus(corpus))
+
+
+def test_lone_cr_line_endings_end_lines_and_numbers_follow_them(tmp_path):
+    path = tmp_path / "topics.tsv"
+    path.write_bytes(b"q1\tcell death\rq2\tdog\rq3\t\r")  # an old Mac editor
+    assert read_topics_until_error(path) == "topics.tsv:3: query 'q3' has no text"
+    path.write_bytes(b"q1\tcell death\rq2\tdog\r\nq3\tfox")
+    assert read_topics(path) == {"q1": "cell death", "q2": "dog", "q3": "fox"}
+
+
+def read_topics_until_error(path) -> str:
+    with pytest.raises(CspladeError) as caught:
+        read_topics(path)
+    return str(caught.value).split("/")[-1]

@@ -116,6 +116,7 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, tin
     _interrupt_at(interrupted, 3)
     with pytest.raises(KeyboardInterrupt):
         interrupted.train()
+    interrupted.lock.close()  # what the end of its process does
     assert (tmp_path / "resumed" / "checkpoint-3").is_dir()  # saved on the interruption
     with pytest.raises(CspladeError, match="pass --resume"):
         setup(tmp_path / "resumed")
@@ -186,10 +187,14 @@ def test_files_of_the_user_in_final_are_refused_before_training(tmp_path, tiny_d
 
 def test_resume_refuses_training_data_whose_content_changed(tmp_path, tiny_dir, files, train_config):
     run = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1))
-    run.train()
+    with run.lock:
+        run.train()
     qrels = files["qrels"].read_text()
     files["qrels"].write_text(qrels.replace("q0 0 d0 1", "q0 0 d7 1"))  # same path, other judgments
     with pytest.raises(CspladeError, match="content of qrels changed"):
         setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1, resume=True))
     files["qrels"].write_text(qrels)
-    setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1, resume=True))
+    resumed = setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1, resume=True))
+    with pytest.raises(CspladeError, match="another csplade process is writing a training run now"):
+        setup_contrastive(train_config(tiny_dir, files, tmp_path / "out", steps=2, save_every=1, resume=True))
+    resumed.lock.close()
