@@ -6,6 +6,7 @@ so it works whether or not the start-up hook is enabled. Its output is passed th
 """
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from typing import Sequence
@@ -18,7 +19,7 @@ def run_pyserini(module: str, args: Sequence[str], quiet: bool = False) -> list[
     """Run ``python -m <module> <args>``; returns its output lines, raises CspladeError if it fails."""
     command = [sys.executable, "-m", module, *map(str, args)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=java_environment(), errors="replace")
+                               env=java_environment(), errors="replace", preexec_fn=_die_with_parent)
     lines: list[str] = []
     assert process.stdout is not None
     try:
@@ -33,6 +34,16 @@ def run_pyserini(module: str, args: Sequence[str], quiet: bool = False) -> list[
     if process.returncode != 0:
         raise CspladeError(f"{module} failed (exit code {process.returncode}): {last_message(lines)}")
     return lines
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: Linux sends it SIGTERM when csplade dies, even by SIGKILL (which no
+    handler sees), so no Anserini is left writing an index nobody will move into place."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop(process: subprocess.Popen, grace: float = 10.0) -> None:

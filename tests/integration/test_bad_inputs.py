@@ -754,6 +754,36 @@ def test_an_index_refuses_a_query_encoder_with_another_vocabulary(bench, tmp_pat
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_an_interrupted_index_stops_anserini_and_leaves_nothing(tmp_path, sig, code):
+    process, child = _index_in_a_child(tmp_path)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr[-3000:]
+    assert "Traceback" not in stderr
+    assert not Path(f"/proc/{child}").exists()  # stopped and reaped, not orphaned
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []  # no index, no staging directories
+
+
+def test_a_killed_index_takes_anserini_with_it(tmp_path):
+    process, child = _index_in_a_child(tmp_path)
+    process.kill()  # no handler runs: the kernel tells the child (PR_SET_PDEATHSIG)
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 3  # well before it would have finished the index (~10 s)
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child)
+    assert not (tmp_path / "out" / "idx").exists()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its new parent to reap it has stopped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _index_in_a_child(tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    """``csplade index`` of a collection that takes Anserini seconds, and its Anserini child, working."""
     # 10,000 documents of 64 terms with impacts up to 200 (~6,000 tokens each for Lucene): Anserini needs
     # seconds to index them on one thread, so the signal reaches a child that is still working
     words = [f"term{i}" for i in range(2000)]
@@ -763,16 +793,14 @@ def test_an_interrupted_index_stops_anserini_and_leaves_nothing(tmp_path, sig, c
                        for i in range(10_000)))
     process = subprocess.Popen([sys.executable, "-m", "csplade_pyserini", "index", str(collection),
                                 str(tmp_path / "out" / "idx"), "--threads", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               # as from a terminal, even when the tests run as a background job (which
+                               # ignores SIGINT, and Python then keeps ignoring it)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     child = _anserini_child(process.pid, deadline=time.monotonic() + 60)
     time.sleep(1.0)  # the parent is reading the child's log by now
     assert Path(f"/proc/{child}").exists()
-    process.send_signal(sig)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == code, stderr[-3000:]
-    assert "Traceback" not in stderr
-    assert not Path(f"/proc/{child}").exists()  # stopped and reaped, not orphaned
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []  # no index, no staging directories
+    return process, child
 
 
 def _anserini_child(pid: int, deadline: float) -> int:
