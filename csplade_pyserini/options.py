@@ -104,6 +104,12 @@ def build(cls: type[T], values: dict[str, Any], source: str = "config") -> T:
     if unknown:
         raise CspladeError(f"{source}: unknown field(s) {', '.join(unknown)}")
     checked = {name: _coerce(value, hints[name], f"{source}: field {name!r}") for name, value in values.items()}
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        choices = item.metadata.get("choices")
+        given = checked.get(item.name)
+        if choices and given is not None and any(v not in choices for v in _items(given)):
+            raise CspladeError(f"{source}: {item.name} must be one of {', '.join(map(str, choices))}, "
+                               f"got {given!r}")
     try:
         config = cls(**checked)
     except CspladeError as exc:
@@ -117,6 +123,10 @@ def build(cls: type[T], values: dict[str, Any], source: str = "config") -> T:
                 raise
             raise CspladeError(f"{source}: {exc}") from None
     return config
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def load_json(cls: type[T], path: str | Path) -> T:

@@ -65,7 +65,7 @@ export_data beir/scifact/train "$DATA" 16 300
 
 say "2/6 teacher: BM25 + all-MiniLM-L6-v2 scores of the queries' candidates; the dev corpus"
 teach() {  # teach TOPICS QRELS OUTPUT
-  [ -f "$3" ] || "$PY" -m csplade_pyserini teach --queries "$1" --qrels "$2" --corpus "$CORPUS" \
+  [ -f "$3" ] || "$PY" -m csplade_pyserini teach --topics "$1" --qrels "$2" --corpus "$CORPUS" \
     --bm25-index "$WORK/bm25" --dense-model "${DENSE_MODEL:-all-minilm-l6-v2}" --output "$3"
 }
 teach "$SPLIT/dev-topics.tsv" "$SPLIT/dev-qrels.txt" "$SPLIT/dev-teacher.jsonl"

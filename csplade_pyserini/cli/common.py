@@ -7,11 +7,10 @@ override the encoder's saved config; they are checked before any model is loaded
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.config import VARIANTS, CspladeConfig
+from ..core.config import VARIANTS, CspladeConfig, overrides_from
 from ..errors import CspladeError
 from ..options import option
 
@@ -30,8 +29,8 @@ class EncoderOptions:
     query_variant: str | None = option(None, "override the query side's variant", choices=("causal", "echo"))
     query_max_length: int | None = option(None, "override: tokens per query, prefix and specials included")
     doc_max_length: int | None = option(None, "override: tokens per document, prefix and specials included")
-    query_top_k: int | None = option(None, "override: keep the k largest query weights")
-    doc_top_k: int | None = option(None, "override: keep the k largest document weights")
+    query_top_k: int | None = option(None, "override: keep the k largest query weights (0 = no cap)")
+    doc_top_k: int | None = option(None, "override: keep the k largest document weights (0 = no cap)")
     weight_scale: float | None = option(None, "override: impact = round(weight * scale)")
     query_table: str | None = option(None, "inference-free queries: a query table (csplade query-table) "
                                            "replaces the encoder's query side")
@@ -42,9 +41,7 @@ class EncoderOptions:
 
     def overrides(self) -> dict[str, Any]:
         """The CspladeConfig fields given (they replace the encoder's saved values)."""
-        names = {f.name for f in dataclasses.fields(CspladeConfig)}
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(EncoderOptions)
-                if f.name in names and getattr(self, f.name) is not None}
+        return overrides_from(self)
 
     def precision(self) -> str:
         """What ``--dtype`` means on this machine (``auto`` resolved)."""

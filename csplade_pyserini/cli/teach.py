@@ -63,7 +63,7 @@ class FilterSettings:
 
 @dataclass
 class TeachSettings:
-    queries: str = option("", "topics to score candidates for (qid<TAB>text TSV or JSONL)")
+    topics: str = option("", "topics to score candidates for (qid<TAB>text TSV or JSONL)", flags=("--queries",))
     corpus: str = option("", "corpus JSONL/TSV file or directory")
     output: str = option("", "teacher scores JSONL to write ({qid, scores: {docid: score}} per line)")
     teacher: str = option("fusion", "bm25, dense, or fusion of both (min-max, interpolated)", choices=TEACHERS)
@@ -76,7 +76,7 @@ class TeachSettings:
     device: str = option("cpu", "device of the dense model")
 
     def validate(self) -> None:
-        require(self, "queries", "corpus", "output")
+        require(self, "topics", "corpus", "output")
         at_least(self, "depth", 1)
         at_least(self, "threads", 1)
         if self.teacher in ("bm25", "fusion") and not self.bm25_index:
@@ -181,9 +181,9 @@ def run_teach(settings: TeachSettings) -> int:
     from ..formats.trec import read_qrels, read_topics
     from ..teach import teacher
 
-    queries = read_topics(settings.queries)
+    queries = read_topics(settings.topics)
     if not queries:
-        raise CspladeError(f"{settings.queries}: no queries")
+        raise CspladeError(f"{settings.topics}: no queries")
     documents = list(read_corpus(settings.corpus))
     if not documents:
         raise CspladeError(f"{settings.corpus}: no documents")

@@ -156,3 +156,11 @@ def _side(side: str) -> str:
     if side not in SIDES:
         raise CspladeError(f"unknown side {side!r}; expected 'query' or 'doc'")
     return side
+
+
+def overrides_from(settings: Any) -> dict[str, Any]:
+    """The CspladeConfig fields that ``settings`` (encoder options, a training config) sets: None keeps the
+    encoder's value, a top-k of 0 removes the cap (the one spelling of "no limit" on every command)."""
+    found = {f.name: getattr(settings, f.name) for f in dataclasses.fields(CspladeConfig)
+             if getattr(settings, f.name, None) is not None}
+    return {name: None if name.endswith("_top_k") and value == 0 else value for name, value in found.items()}

@@ -6,12 +6,14 @@ work with ``LuceneImpactSearcher``, ``python -m pyserini.search.lucene --impact 
 ``python -m pyserini.encode ... encoder --encoder NAME``. Terms and impacts come from
 :meth:`CspladeModel.encode_impacts`, the same code that ``csplade encode`` exports with.
 
-Lengths, prompts and pruning are the model's (its ``csplade_config.json``); Pyserini's
-``max_length``, ``fp16`` and ``add_sep`` arguments are accepted and not used, so a corpus encoded by
-``pyserini.encode`` equals one exported by ``csplade encode``.
+Lengths, prompts and pruning are the model's (its ``csplade_config.json``), so a corpus encoded by
+``pyserini.encode`` equals one exported by ``csplade encode``. Pyserini's ``max_length`` is checked, never
+applied: a value other than the encoder's is a one-line error, except the 256 that ``pyserini.encode`` sends
+when no ``--max-length`` was given. ``fp16`` and ``add_sep`` are accepted and not used.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Sequence
 
 from pyserini.encode import DocumentEncoder, QueryEncoder
@@ -19,6 +21,19 @@ from pyserini.encode import DocumentEncoder, QueryEncoder
 from ..core.model import CspladeModel
 from ..errors import CspladeError
 from .resolve import load_encoder_model, load_table_query_encoder
+
+PYSERINI_MAX_LENGTH = 256  # what pyserini.encode passes with every batch when --max-length is not given
+
+
+def check_max_length(max_length: int | None, wanted: int, side: str, argv: Sequence[str] = sys.argv) -> None:
+    """Pyserini's ``max_length`` is the encoder's ``{side}_max_length`` or was not chosen; else one line."""
+    if max_length is None or max_length == wanted:
+        return
+    chosen = any(arg == "--max-length" or arg.startswith("--max-length=") for arg in argv[1:])
+    if side == "doc" and max_length == PYSERINI_MAX_LENGTH and not chosen:
+        return
+    raise CspladeError(f"max_length {max_length} differs from the encoder's {side}_max_length {wanted}: pass "
+                       f"--max-length {wanted}, or encode with csplade encode --{side}-max-length {max_length}")
 
 
 def _model(model_name_or_path: str | CspladeModel, tokenizer_name: str | None, device: str | None,
@@ -54,6 +69,7 @@ class CspladeQueryEncoder(QueryEncoder):
         self.has_model = True
 
     def encode(self, text: str, max_length: int | None = None, **kwargs: Any) -> dict[str, int]:
+        check_max_length(max_length, self.config.query_max_length, "query")
         if self.table is not None:
             return self.table.encode_impacts([text])[0]
         return self.model.encode_impacts([text], "query")[0]
@@ -77,6 +93,7 @@ class CspladeDocumentEncoder(DocumentEncoder):
 
     def encode(self, texts: Sequence[str | None], titles: Sequence[str | None] | None = None,
                max_length: int | None = None, add_sep: bool = False, **kwargs: Any) -> list[dict[str, int]]:
+        check_max_length(max_length, self.model.config.doc_max_length, "doc")
         if titles is not None:
             texts = [" ".join(part for part in (title, text) if part) for title, text in zip(titles, texts)]
         return self.model.encode_impacts([text or "" for text in texts], "doc", self.batch_size)

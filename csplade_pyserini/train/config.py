@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .. import options
-from ..core.config import QUERY_ENCODERS, VARIANTS
+from ..core.config import QUERY_ENCODERS, VARIANTS, CspladeConfig, overrides_from
 from ..errors import CspladeError
 from ..options import option
 
@@ -84,9 +84,6 @@ class LoopConfig:
             raise CspladeError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if not 0.0 <= self.lora_dropout < 1.0:
             raise CspladeError(f"lora_dropout must be in [0, 1), got {self.lora_dropout}")
-        _choice(self, "variant", VARIANTS, optional=True)
-        _choice(self, "schedule", SCHEDULES)
-        _choice(self, "mixed_precision", PRECISIONS)
 
     def warmup(self, total_steps: int) -> int:
         return self.warmup_steps if self.warmup_steps is not None else int(self.warmup_ratio * total_steps)
@@ -132,7 +129,6 @@ class AdaptConfig(LoopConfig):
             raise CspladeError("no adaptation text: set --corpus (or 'corpus' in the config file)")
         if self.steps is None:
             raise CspladeError("adaptation needs --steps")
-        _choice(self, "objective", OBJECTIVES)
         if self.objective == "mntp" and self.variant != "bi":
             raise CspladeError("objective mntp trains bidirectional attention: it needs --variant bi")
         if not 0.0 < self.mask_probability < 1.0:
@@ -149,7 +145,7 @@ class TrainConfig(LoopConfig):
 
     data: str | None = option(None, "ir_datasets id with queries + qrels (beir/scifact/train) or docpairs "
                                 "(msmarco-passage/train/triples-small)")
-    queries: str | None = option(None, "local queries TSV (qid<TAB>text) or JSONL")
+    queries: str | None = option(None, "local topics: queries TSV (qid<TAB>text) or JSONL", flags=("--topics",))
     corpus: str | None = option(None, "local corpus JSONL/TSV (with --queries and --qrels or id --triples)")
     qrels: str | None = option(None, "local TREC qrels")
     triples: str | None = option(None, "triples TSV: query<TAB>positive<TAB>negative texts, or ids with "
@@ -224,6 +220,8 @@ class TrainConfig(LoopConfig):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise CspladeError(f"{name} must be >= 1, got {value}")
+        checked = {k: v for k, v in overrides_from(self).items() if k.endswith(("_max_length", "_top_k"))}
+        CspladeConfig(**checked)  # out-of-range lengths and caps fail here, before a model is loaded
         for name in ("nce_weight", "distill_weight", "dev_every"):
             if getattr(self, name) < 0:
                 raise CspladeError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -243,14 +241,6 @@ class TrainConfig(LoopConfig):
 
 
 C = TypeVar("C", bound=LoopConfig)
-
-
-def _choice(config: LoopConfig, name: str, allowed: tuple[str, ...], optional: bool = False) -> None:
-    value = getattr(config, name)
-    if value is None and optional:
-        return
-    if value not in allowed:
-        raise CspladeError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
 def load_saved_config(cls: type[C], directory: str | Path) -> C:

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from ..core.config import CspladeConfig
+from ..core.config import CspladeConfig, overrides_from
 from ..core.model import CspladeModel
 from ..core.query_table import QueryTable, idf_weights
 from ..errors import CspladeError
@@ -147,14 +147,7 @@ def query_table_for(config: TrainConfig, tokenizer, export_config: CspladeConfig
 
 def export_overrides(config: TrainConfig) -> dict[str, Any]:
     """CspladeConfig fields set by a contrastive config (None = keep the start model's)."""
-    overrides = {name: getattr(config, name) for name in
-                 ("query_encoder", "query_variant", "query_prefix", "doc_prefix", "query_max_length", "doc_max_length")
-                 if getattr(config, name) is not None}
-    for name in ("query_top_k", "doc_top_k"):
-        value = getattr(config, name)
-        if value is not None:
-            overrides[name] = value or None  # 0 = no cap
-    return overrides
+    return {name: value for name, value in overrides_from(config).items() if name != "variant"}  # applied apart
 
 
 def build_for(config: LoopConfig, device: torch.device) -> TrainableModel:

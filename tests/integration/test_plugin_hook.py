@@ -87,3 +87,18 @@ def test_impact_searcher_resolution_passes_pyserini_names_through(tmp_path):
     assert isinstance(resolve(str(queries)), CachedDataQueryEncoder)
     with pytest.raises(OSError):  # Pyserini's own SPLADE, which cannot reach the hub offline
         resolve("naver/splade-v3")
+
+
+def test_pyserinis_max_length_is_checked_never_applied():
+    from csplade_pyserini.errors import CspladeError
+    from csplade_pyserini.plugin.encoders import check_max_length
+
+    check_max_length(None, 128, "doc")
+    check_max_length(128, 128, "doc")
+    check_max_length(256, 128, "doc", argv=["pyserini.encode", "input", "--corpus", "c"])  # Pyserini's default
+    with pytest.raises(CspladeError, match="max_length 256 differs from the encoder's doc_max_length 128"):
+        check_max_length(256, 128, "doc", argv=["pyserini.encode", "encoder", "--max-length", "256"])
+    with pytest.raises(CspladeError, match="--doc-max-length 512"):
+        check_max_length(512, 128, "doc", argv=["pyserini.encode"])
+    with pytest.raises(CspladeError, match="query_max_length 32"):
+        check_max_length(256, 32, "query", argv=["x"])

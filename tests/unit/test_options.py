@@ -59,3 +59,17 @@ def test_a_bad_flag_value_is_argparse_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         parse(["--size", "many"])
     assert exit_info.value.code == 2 and "invalid int value: 'many'" in capsys.readouterr().err
+
+
+@dataclass
+class Chosen:
+    side: str = option("doc", "a side", choices=("query", "doc"))
+    sides: list[str] = option(["doc"], "sides", choices=("query", "doc"))
+
+
+def test_choices_hold_for_config_files_as_for_flags(tmp_path):
+    assert options.build(Chosen, {"side": "query", "sides": ["query", "doc"]}).side == "query"
+    with pytest.raises(CspladeError, match=r"^c.yaml: side must be one of query, doc, got 'banana'$"):
+        options.build(Chosen, {"side": "banana"}, "c.yaml")
+    with pytest.raises(CspladeError, match="sides must be one of query, doc"):
+        options.build(Chosen, {"sides": ["doc", "both"]}, "c.yaml")

@@ -20,7 +20,7 @@ def test_adapt_then_train_produce_an_encoder_directory(tmp_path, tiny_dir, capsy
     assert all("zero_frac" in m and "pooled_terms" in m for m in metrics[1:])
 
     train_dir = tmp_path / "train"
-    assert main(["train", "--model", str(adapt_dir), "--queries", str(files["queries"]), "--corpus",
+    assert main(["train", "--model", str(adapt_dir), "--topics", str(files["queries"]), "--corpus",
                  str(files["corpus"]), "--qrels", str(files["qrels"]), "--hard-negatives", str(files["run"]),
                  "--output-dir", str(train_dir), "--steps", "2", "--batch-size", "2", "--negatives", "2",
                  "--variant", "bi", "--lora-r", "4", "--doc-max-length", "24", "--train-doc-top-k", "32",

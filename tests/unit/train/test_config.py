@@ -88,3 +88,17 @@ def test_resume_accepts_another_spelling_of_the_same_paths(tmp_path, monkeypatch
     with pytest.raises(CspladeError, match="corpus"):  # another file is another run
         check_resumable(saved, build_config(AdaptConfig, {"model": "m", "corpus": "other.jsonl", "output_dir": "."}),
                         "x")
+
+
+def test_zero_is_no_cap_on_every_command_and_bad_lengths_fail_before_a_model_loads(tmp_path, files, train_config):
+    from csplade_pyserini.cli.common import EncoderOptions
+    from csplade_pyserini.core.config import overrides_from
+    from csplade_pyserini.errors import CspladeError
+
+    assert EncoderOptions(doc_top_k=0, query_top_k=5).overrides() == {"doc_top_k": None, "query_top_k": 5}
+    config = train_config(tmp_path / "no-model-here", files, tmp_path / "out", doc_top_k=0, doc_max_length=64)
+    assert overrides_from(config)["doc_top_k"] is None and overrides_from(config)["doc_max_length"] == 64
+    with pytest.raises(CspladeError, match="doc_max_length must be an integer >= 2, got 1"):
+        train_config(tmp_path / "no-model-here", files, tmp_path / "out", doc_max_length=1)
+    with pytest.raises(CspladeError, match="doc_top_k must be >= 1 or null, got -3"):
+        train_config(tmp_path / "no-model-here", files, tmp_path / "out", doc_top_k=-3)
