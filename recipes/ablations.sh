@@ -43,12 +43,9 @@ for needed in "${NEEDED[@]}"; do
   [ -e "$needed" ] || { echo "ablations.sh: $needed is missing (run recipes/train-default.sh first)" >&2; exit 2; }
 done
 mkdir -p "$WORK"
-FIT=(--queries "$SPLIT/fit-topics.tsv" --qrels "$SPLIT/fit-qrels.txt")
-COMMON=(--corpus "$RUN/corpus" --variant causal --query-variant echo
-        --steps "${ABLATION_STEPS:-300}" --batch-size "${BATCH:-8}" --query-max-length 256 --doc-max-length 128
-        --learning-rate 3e-4 --warmup-steps 20 --temperature 5 --lambda-q 5e-4 --lambda-d 5e-4
-        --flops-warmup 100 --train-query-top-k 32 --train-doc-top-k 256 --query-top-k 64 --doc-top-k 256
-        --lora-r 16 --lora-dropout 0 --save-every 50 --keep-checkpoints 1 --resume
+FIT=(--topics "$SPLIT/fit-topics.tsv" --qrels "$SPLIT/fit-qrels.txt")
+COMMON=(--config recipes/configs/csplade-train.yaml --corpus "$RUN/corpus" --steps "${ABLATION_STEPS:-300}"
+        --batch-size "${BATCH:-8}" --doc-max-length 128 --resume
         --dev-topics "$RUN/dev/dev-topics.tsv" --dev-qrels "$RUN/dev/dev-qrels.txt" --dev-corpus "$RUN/dev/corpus"
         --dev-every "${ABLATION_DEV_EVERY:-100}")
 

@@ -107,21 +107,16 @@ fi
 teach "$TRAIN/topics.tsv" "$TRAIN/teacher.jsonl" "$TRAIN/qrels.txt"
 
 say "6/8 adapt: L_CLM + L_ReLU on the corpus text ($ADAPT_STEPS steps)"
-[ -d "$WORK/adapt/adapter" ] || "$PY" -m csplade_pyserini adapt --model "$BASE" --corpus "$CORPUS" \
-  --output-dir "$WORK/adapt" --steps "$ADAPT_STEPS" "${ADAPT_SIZES[@]}" --grad-accumulation 1 \
-  --learning-rate 2e-4 --warmup-steps 10 --lambda-relu 1.0 --lora-r 8 --lora-dropout 0 --save-every 50 \
-  --probe-every 25 --probe-docs 16 --resume
+[ -d "$WORK/adapt/adapter" ] || "$PY" -m csplade_pyserini adapt --config recipes/configs/csplade-adapt.yaml \
+  --model "$BASE" --corpus "$CORPUS" --output-dir "$WORK/adapt" --steps "$ADAPT_STEPS" "${ADAPT_SIZES[@]}" --resume
 
 say "7/8 train: InfoNCE + listwise KL from the teacher, dev nDCG@10 every $DEV_EVERY steps ($STEPS steps)"
-[ -d "$WORK/train/final" ] || "$PY" -m csplade_pyserini train --model "$WORK/adapt/adapter" \
-  --queries "$TRAIN/topics.tsv" --qrels "$TRAIN/qrels.txt" --corpus "$CORPUS" \
+[ -d "$WORK/train/final" ] || "$PY" -m csplade_pyserini train --config recipes/configs/csplade-train.yaml \
+  --model "$WORK/adapt/adapter" --topics "$TRAIN/topics.tsv" --qrels "$TRAIN/qrels.txt" --corpus "$CORPUS" \
   --teacher-scores "$TRAIN/teacher.jsonl" --distill kl --teacher-temperature 0.1 --negatives "$NEGATIVES" \
-  --negatives-depth 30 --output-dir "$WORK/train" --variant causal --query-variant echo --steps "$STEPS" \
-  --batch-size "$BATCH" --query-max-length 256 --doc-max-length "$DOC_LENGTH" --learning-rate 3e-4 \
-  --warmup-steps 20 --temperature 5 --lambda-q 5e-4 --lambda-d 5e-4 --flops-warmup 100 \
-  --train-query-top-k 32 --train-doc-top-k 256 --query-top-k 64 --doc-top-k 256 --lora-r 16 --lora-dropout 0 \
-  --save-every 50 --keep-checkpoints 1 --dev-topics "$WORK/dev/dev-topics.tsv" \
-  --dev-qrels "$WORK/dev/dev-qrels.txt" --dev-corpus "$WORK/dev/corpus" --dev-every "$DEV_EVERY" --resume
+  --negatives-depth 30 --output-dir "$WORK/train" --steps "$STEPS" --batch-size "$BATCH" \
+  --doc-max-length "$DOC_LENGTH" --dev-topics "$WORK/dev/dev-topics.tsv" --dev-qrels "$WORK/dev/dev-qrels.txt" \
+  --dev-corpus "$WORK/dev/corpus" --dev-every "$DEV_EVERY" --resume
 "$PY" -m csplade_pyserini curves "$WORK/train" --window 1 --keys dev_ndcg10 dev_r100 dev_q_terms dev_d_terms \
   > "$WORK/dev-curve.md"
 cat "$WORK/dev-curve.md"
