@@ -225,9 +225,13 @@ def check_not_input(output: str | Path, **inputs: str | Path | Sequence[str | Pa
 
 
 def _check_parents(path: Path) -> None:
+    """Nothing in the way of ``path``, and its nearest existing folder writable (before any heavy work)."""
     for parent in reversed(path.parents):
         if parent.exists() and not parent.is_dir():
             raise CspladeError(f"{path}: cannot write below {parent}, which is a file")
+    folder = next(p for p in (path, *path.parents) if p.is_dir() or p == Path(p.anchor))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CspladeError(f"{path}: cannot write in {folder} (a read-only file system or no permission)")
 
 
 def portable_reference(reference: str | Path, directory: str | Path) -> str:

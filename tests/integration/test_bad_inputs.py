@@ -191,6 +191,22 @@ def _(tmp, b):
     return Case(encode(b, corpus, export), "corpus_sha256")
 
 
+@case("export: resumed with another --fields")
+def _(tmp, b):
+    export = _interrupted(b.copy(b.export, tmp))
+    return Case(encode(b, tmp / "corpus.jsonl", export, "--fields", "title", "contents"),
+                "fields None -> ['title', 'contents']")
+
+
+@case("export: a second shard with another --fields")
+def _(tmp, b):
+    fields = ("--fields", "title", "contents")
+    first = csplade(*encode(b, b.corpus, tmp / "out", "--shard-num", 2, "--shard-id", 0, *fields))
+    assert first.returncode == 0, first.stderr
+    return Case(encode(b, b.corpus, tmp / "out", "--shard-num", 2, "--shard-id", 1, "--fields", "contents", "title"),
+                "fields ['title', 'contents'] -> ['contents', 'title']")
+
+
 @case("export: vectors without export.json")
 def _(tmp, b):
     export = b.copy(b.export, tmp)
@@ -533,6 +549,22 @@ def _(tmp, b):
                 "not written by csplade (no csplade_seismic.json)")
 
 
+@case("merge: train into an output whose final/ holds a file of the user's")
+def _(tmp, b):
+    (tmp / "run" / "final").mkdir(parents=True)
+    (tmp / "run" / "final" / "notes.txt").write_text("mine")
+    triples = tmp / "t.tsv"
+    triples.write_text("lazy dog\tthe lazy dog sleeps\tproteins\n")
+    return Case(["train", "--model", b.tiny, "--triples", triples, "--output-dir", tmp / "run", "--steps", 1,
+                 "--cpu"], "final: not empty and not written by csplade")
+
+
+@case("ids: a document id of 40 KB")
+def _(tmp, b):
+    corpus = jsonl(tmp / "c.jsonl", [DOCS[0], {"id": "d" * 40_000, "contents": "a long id"}])
+    return Case(encode(b, corpus, tmp / "out"), "c.jsonl:2: document id of 40000 bytes")
+
+
 @case("text: an empty query")
 def _(tmp, b):
     topics = tmp / "topics.tsv"
@@ -664,7 +696,7 @@ def test_the_catalogue_covers_every_class():
     assert len(CATALOGUE.cases) >= 40
 
 
-@pytest.mark.parametrize("command", ["encode-queries", "fuse", "query-table", "train"])
+@pytest.mark.parametrize("command", ["encode", "index", "encode-queries", "fuse", "query-table", "train"])
 def test_a_second_writer_of_an_output_is_refused_at_once(command, bench, tmp_path):
     from csplade_pyserini.formats.files import exclusive
 
@@ -672,7 +704,9 @@ def test_a_second_writer_of_an_output_is_refused_at_once(command, bench, tmp_pat
     topics.write_text("q1\tlazy dog\n")
     run.write_text("q1 Q0 d1 1 2.5 a\n")
     output, what = tmp_path / "out", ""
-    args = {"encode-queries": ["--encoder", bench.tiny, "--topics", topics, "--output", output],
+    args = {"encode": ["--encoder", bench.tiny, "--corpus", bench.corpus, "--output", output],
+            "index": [bench.export, output, "--quiet"],
+            "encode-queries": ["--encoder", bench.tiny, "--topics", topics, "--output", output],
             "fuse": ["--runs", run, run, "--output", output],
             "query-table": ["--encoder", bench.tiny, "--corpus", bench.corpus, "--output", output],
             "train": ["--model", bench.tiny, "--triples", tmp_path / "t.tsv", "--output-dir", output,
@@ -680,6 +714,8 @@ def test_a_second_writer_of_an_output_is_refused_at_once(command, bench, tmp_pat
     if command == "train":
         (tmp_path / "t.tsv").write_text("lazy dog\tthe lazy dog sleeps\tproteins\n")
         what = "a training run"
+    elif command == "encode":
+        what = "shard 0"
     with exclusive(output, what):  # another process (this one) is writing it
         result = csplade(command, *args)
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -52,6 +52,15 @@ def test_scifact_bm25_through_pyserini_matches_anserini(scifact, tmp_path):
     assert abs(scores["ndcg_cut_10"] - ANSERINI_BM25_FLAT_NDCG10) <= 0.02, scores
     assert scores["recall_100"] > 0.85
 
+    # topics saved by another editor (a byte-order mark, CR line endings, a tab in a text) search the same
+    first = (scifact / "topics.tsv").read_text().splitlines()[:20]
+    plain, odd = tmp_path / "plain.tsv", tmp_path / "odd.tsv"
+    plain.write_text("".join(f"{line}\n" for line in first))
+    odd.write_bytes(("\ufeff" + "".join(f"{line}\r" for line in first)).encode("utf-8"))
+    runs = [search(tmp_path / "bm25", topics, tmp_path / f"{topics.stem}.trec", hits=10) for topics in (plain, odd)]
+    assert runs[0].read_text().replace("plain", "") == runs[1].read_text().replace("odd", "")
+    assert not list(tmp_path.glob(".topics-*"))
+
 
 def test_unknown_and_uncached_datasets_are_one_line_errors(irds_home, tmp_path):
     unknown = csplade("topics", "no/such-dataset", "--output", tmp_path / "t.tsv")

@@ -1,5 +1,9 @@
-"""atomic_directory: a directory appears under its name only when complete; caches keep the first copy."""
+"""atomic_directory: a directory appears under its name only when complete; caches keep the first copy; an
+output where nothing can be written is refused first."""
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +83,17 @@ def test_a_second_writer_of_the_same_output_is_refused_at_once(tmp_path):
     with exclusive(tmp_path / "export", "shard 0"):  # released
         pass
     assert not (tmp_path / "export").exists()  # the lock lives outside the output
+
+
+def test_an_output_where_nothing_can_be_written_is_refused_before_any_work(tmp_path, monkeypatch):
+    from csplade_pyserini.formats.files import check_output_directory, check_output_file
+
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != read_only and real(p, mode))  # as on a ro mount
+    with pytest.raises(CspladeError, match=r"ro/out/q.jsonl: cannot write in .*ro \(a read-only file system"):
+        check_output_file(read_only / "out" / "q.jsonl")
+    with pytest.raises(CspladeError, match="cannot write in"):
+        check_output_directory(read_only)
+    assert check_output_file(tmp_path / "fine" / "q.jsonl") == tmp_path / "fine" / "q.jsonl"
