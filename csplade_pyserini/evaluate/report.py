@@ -59,6 +59,8 @@ def parse_metric(spec: str) -> Metric:
     match = re.fullmatch(r"([A-Za-z]+)@(\d+)(k?)", spec)
     if match:
         name, cutoff = match.group(1).lower(), int(match.group(2)) * (1000 if match.group(3) else 1)
+        if cutoff < 1:
+            raise CspladeError(f"metric {spec!r}: the cutoff must be >= 1")
         if name == "mrr":
             return Metric(spec, "recip_rank", depth=cutoff)
         if name in _SHORT:

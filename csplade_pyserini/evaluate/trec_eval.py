@@ -18,8 +18,12 @@ def trec_eval(
 ) -> dict[str, float]:
     """``{measure: value}`` over all queries, e.g. ``{"ndcg_cut_10": 0.679}`` (``-c`` by default; ``depth``:
     ``-M``, only the top ``depth`` hits of each query count)."""
-    read_qrels(qrels)
-    read_run(run)
+    judged = read_qrels(qrels)
+    if not judged:
+        raise CspladeError(f"{qrels}: no judgements")
+    ranked = read_run(run)
+    if not set(ranked) & set(judged):
+        raise CspladeError(f"{run}: none of its {len(ranked)} queries is judged in {qrels}")
     args: list[object] = ["-c"] if complete else []
     if depth is not None:
         args += ["-M", depth]

@@ -64,6 +64,8 @@ def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
             relevance = int(parts[3])
         except ValueError:
             raise CspladeError(f"{where}: relevance {parts[3]!r} is not an integer") from None
+        if parts[2] in qrels.get(parts[0], {}):
+            raise CspladeError(f"{where}: document {parts[2]!r} is judged twice for query {parts[0]!r}")
         qrels.setdefault(parts[0], {})[parts[2]] = relevance
     return qrels
 

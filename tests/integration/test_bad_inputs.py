@@ -603,6 +603,39 @@ def _(tmp, b):
                 "run.trec:1: score 'high' is not a number")
 
 
+@case("runs: report, a qrels line judging a document twice")
+def _(tmp, b):
+    run, qrels = tmp / "run.trec", tmp / "qrels.txt"
+    run.write_text("q1 Q0 d1 1 2.5 tag\n")
+    qrels.write_text("q1 0 d1 1\nq1 0 d2 1\nq1 0 d1 0\n")
+    return Case(["report", "--run", "name=x", f"run={run}", f"qrels={qrels}"],
+                "qrels.txt:3: document 'd1' is judged twice for query 'q1'")
+
+
+@case("runs: report, empty qrels")
+def _(tmp, b):
+    run, qrels = tmp / "run.trec", tmp / "qrels.txt"
+    run.write_text("q1 Q0 d1 1 2.5 tag\n")
+    qrels.write_text("")
+    return Case(["report", "--run", "name=x", f"run={run}", f"qrels={qrels}"], "qrels.txt: no judgements")
+
+
+@case("runs: report, a run of queries nobody judged")
+def _(tmp, b):
+    run = tmp / "run.trec"
+    run.write_text("q9 Q0 d1 1 2.5 tag\n")
+    return Case(["report", "--run", "name=x", f"run={run}", f"qrels={_qrels(tmp)}"],
+                "run.trec: none of its 1 queries is judged in")
+
+
+@case("runs: report, a metric cut at 0")
+def _(tmp, b):
+    run = tmp / "run.trec"
+    run.write_text("q1 Q0 d1 1 2.5 tag\n")
+    return Case(["report", "--run", "name=x", f"run={run}", f"qrels={_qrels(tmp)}", "--metrics", "nDCG@0"],
+                "metric 'nDCG@0': the cutoff must be >= 1")
+
+
 @case("runs: fuse, a score that is not a number")
 def _(tmp, b):
     good, bad = tmp / "a.trec", tmp / "b.trec"
