@@ -285,7 +285,7 @@ for flag, value, message in [
         ("--batch-size", -4, "--batch-size must be >= 1, got -4"),
         ("--shard-num", 0, "--shard-num must be >= 1"),
         ("--shard-id", 1, "--shard-id must be in [0, --shard-num 1), got 1"),
-        ("--doc-top-k", 0, "doc_top_k must be >= 1"),
+        ("--doc-top-k", -1, "doc_top_k must be >= 1 or null, got -1"),  # 0 means no cap
         ("--doc-max-length", 1, "doc_max_length must be an integer >= 2"),
         ("--weight-scale", 1e9, "weight_scale must be in (0, "),
         ("--weight-scale", -1, "weight_scale must be in (0, "),
