@@ -231,11 +231,15 @@ def run_dev_corpus(settings: DevCorpusSettings) -> int:
     from ..formats.corpus import read_corpus, write_corpus
     from ..formats.teacher import read_teacher
     from ..formats.trec import read_qrels
-    from ..teach.split import dev_corpus
+    from ..teach.split import dev_corpus, missing_judged
 
     candidates = read_teacher(settings.teacher)[0] if settings.teacher else {}
-    documents = dev_corpus(list(read_corpus(settings.corpus)), read_qrels(settings.qrels), candidates,
-                           settings.docs, settings.per_query, settings.seed)
+    corpus, qrels = list(read_corpus(settings.corpus)), read_qrels(settings.qrels)
+    missing = missing_judged(corpus, qrels)
+    if missing:
+        print(f"{settings.qrels}: {len(missing)} judged document(s) not in {settings.corpus}, left out of the dev "
+              f"corpus (first: {missing[0]})", file=sys.stderr)
+    documents = dev_corpus(corpus, qrels, candidates, settings.docs, settings.per_query, settings.seed)
     count = write_corpus(documents, settings.output)
     print(f"{settings.output}: {count} dev documents", file=sys.stderr)
     print(settings.output)

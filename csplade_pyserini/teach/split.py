@@ -27,6 +27,12 @@ def split_topics(topics: Mapping[str, str], qrels: Qrels, dev_queries: int,
     return ({q: t for q, t in topics.items() if q not in dev}, {q: t for q, t in topics.items() if q in dev})
 
 
+def missing_judged(documents: Sequence[Document], dev_qrels: Qrels) -> list[str]:
+    """Judged dev documents that the corpus does not hold (they cannot be in the dev corpus), sorted."""
+    ids = {d.doc_id for d in documents}
+    return sorted({d for judged in dev_qrels.values() for d in judged if d not in ids})
+
+
 def dev_corpus(documents: Sequence[Document], dev_qrels: Qrels, candidates: Mapping[str, Mapping[str, float]],
                size: int, per_query: int = 10, seed: int = 0) -> list[Document]:
     """Judged documents + the top ``per_query`` candidates of each dev query + random others, corpus order."""
