@@ -120,6 +120,7 @@ def test_a_killed_two_process_adaptation_resumes_to_the_uninterrupted_result(tin
     os.killpg(process.pid, signal.SIGKILL)  # the launcher and both workers, mid-run
     process.wait()
     assert not (killed / "final").exists(), "the run ended before it could be killed"
+    _wait_for_the_lock(killed)  # the workers die a moment after the launcher: then the kernel frees their lock
 
     refused = run(1, *adapt_args(tiny_dir, toy["corpus"], killed, "--resume"), check=False)
     assert refused.returncode == 2
@@ -131,6 +132,21 @@ def test_a_killed_two_process_adaptation_resumes_to_the_uninterrupted_result(tin
     assert [m["step"] for m in metrics(killed)] == list(range(1, 17))
     for x, y in zip(metrics(reference), metrics(killed)):
         assert y["loss"] == pytest.approx(x["loss"], rel=1e-5)
+
+
+def _wait_for_the_lock(output: Path, seconds: float = 30) -> None:
+    from csplade_pyserini.errors import CspladeError
+    from csplade_pyserini.formats.files import exclusive
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with exclusive(output, "a training run"):
+                return
+        except CspladeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def test_a_launcher_encodes_one_shard_per_process_like_one_process(tiny_dir, toy, tmp_path):
