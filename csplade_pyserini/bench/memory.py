@@ -26,15 +26,21 @@ MIB = 1024 * 1024
 ALLOCATOR_ENV = {"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"}
 
 
-def run_probe(spec: dict[str, Any]) -> dict[str, Any]:
+def run_child(module: str, spec: dict[str, Any], what: str) -> dict[str, Any]:
+    """``python -m module SPEC`` in a fresh interpreter whose freed memory goes back to the OS at once; its last
+    stdout line as JSON (a failure: one line naming ``what``)."""
     env = {**os.environ, **ALLOCATOR_ENV, "TOKENIZERS_PARALLELISM": "false"}
-    result = subprocess.run([sys.executable, "-m", "csplade_pyserini.bench.memory_probe", json.dumps(spec)],
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run([sys.executable, "-m", module, json.dumps(spec)], capture_output=True, text=True,
+                            env=env)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise CspladeError(f"memory probe {spec['method']} vocab {spec['vocab']} length {spec['length']} "
-                           f"failed: {last}")
+        raise CspladeError(f"{what} failed: {last}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_probe(spec: dict[str, Any]) -> dict[str, Any]:
+    return run_child("csplade_pyserini.bench.memory_probe", spec,
+                     f"memory probe {spec['method']} vocab {spec['vocab']} length {spec['length']}")
 
 
 def run_memory(vocabs: list[int], lengths: list[int], batch: int, hidden: int, chunk: int, dtype: str,

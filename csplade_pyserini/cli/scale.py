@@ -9,10 +9,6 @@ The memory and time model is :mod:`csplade_pyserini.bench.scale`; docs/scale.md 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 
 from .. import options
@@ -73,15 +69,10 @@ def plan_table(settings: ScaleSettings) -> str:
 
 
 def measure(spec: dict, threads: int) -> dict:
-    from ..bench.memory import ALLOCATOR_ENV
+    """One real training step measured in a fresh process (:mod:`csplade_pyserini.bench.scale_probe`)."""
+    from ..bench.memory import run_child
 
-    env = {**os.environ, **ALLOCATOR_ENV, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run([sys.executable, "-m", "csplade_pyserini.bench.scale_probe",
-                             json.dumps({**spec, "threads": threads})], capture_output=True, text=True, env=env)
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise CspladeError(f"scale probe {spec} failed: {last}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child("csplade_pyserini.bench.scale_probe", {**spec, "threads": threads}, f"scale probe {spec}")
 
 
 def check_table(threads: int) -> str:
